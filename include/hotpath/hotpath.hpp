@@ -1,0 +1,8 @@
+// hotpath/hotpath.hpp: the umbrella header; includes every primitive.
+// Prefer the single headers (<hotpath/arena.hpp>, ...) in code that uses one or two.
+#ifndef HOTPATH_HOTPATH_HPP
+#define HOTPATH_HOTPATH_HPP
+
+#include <hotpath/version.hpp>
+
+#endif  // HOTPATH_HOTPATH_HPP
