@@ -3,6 +3,7 @@
 #ifndef HOTPATH_HOTPATH_HPP
 #define HOTPATH_HOTPATH_HPP
 
+#include <hotpath/hash.hpp>
 #include <hotpath/version.hpp>
 
 #endif  // HOTPATH_HOTPATH_HPP
