@@ -11,6 +11,8 @@
 
 #include <hotpath/hash/algorithms.hpp>
 #include <hotpath/hash/digest.hpp>
+#include <hotpath/hash/file_source.hpp>
+#include <hotpath/hash/hash_file.hpp>
 #include <hotpath/hash/hasher.hpp>
 
 #endif  // HOTPATH_HASH_HPP
