@@ -3,6 +3,7 @@
 #ifndef HOTPATH_HOTPATH_HPP
 #define HOTPATH_HOTPATH_HPP
 
+#include <hotpath/arena.hpp>
 #include <hotpath/hash.hpp>
 #include <hotpath/version.hpp>
 
