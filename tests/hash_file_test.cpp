@@ -74,7 +74,7 @@ void expect_all_sources(const fs::path& p, const std::vector<std::byte>& data) {
 
 TEST_F(HashFile, EverySourceMatchesOneShotAcrossSizes) {
   // Sizes straddle the buffer, the auto_source mmap threshold and the populate-ahead helper.
-  const std::size_t sizes[] = {0, 1, 4095, 4096, 100'000, (1 << 20), (1 << 20) + 3, (17 << 20) + 5};
+  const std::size_t sizes[] = {0, 1, 4095, 4096, 100'000, (1 << 20), (1 << 20) + 3, (33 << 20) + 5};
   for (std::size_t n : sizes) {
     SCOPED_TRACE(n);
     auto data = random_bytes(n, n);
@@ -232,7 +232,8 @@ TEST_F(HashFile, TruncationWhileHashingIsSafeWithTheDefaultSource) {
 // of a prefix of the original bytes at least one chunk long (the read() after the lease is
 // dropped races with the truncation), and nothing faults.
 TEST_F(HashFile, AutoSourceYieldsToATruncatingWriterWithoutFaulting) {
-  auto data = random_bytes(std::size_t{12} << 20, 4);
+  // Above auto_source's mmap threshold, so the mapped path under a lease is the one tested.
+  auto data = random_bytes(hotpath::detail::auto_mmap_min_bytes + (4 << 20), 4);
   auto p = write("shrink_det", data);
   int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
