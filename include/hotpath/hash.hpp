@@ -13,6 +13,7 @@
 #include <hotpath/hash/digest.hpp>
 #include <hotpath/hash/file_source.hpp>
 #include <hotpath/hash/hash_file.hpp>
+#include <hotpath/hash/hash_tree.hpp>
 #include <hotpath/hash/hasher.hpp>
 
 #endif  // HOTPATH_HASH_HPP
