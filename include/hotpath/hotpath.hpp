@@ -5,6 +5,7 @@
 
 #include <hotpath/arena.hpp>
 #include <hotpath/hash.hpp>
+#include <hotpath/interner.hpp>
 #include <hotpath/version.hpp>
 
 #endif  // HOTPATH_HOTPATH_HPP
