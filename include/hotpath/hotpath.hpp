@@ -6,6 +6,7 @@
 #include <hotpath/arena.hpp>
 #include <hotpath/hash.hpp>
 #include <hotpath/interner.hpp>
+#include <hotpath/pool.hpp>
 #include <hotpath/version.hpp>
 
 #endif  // HOTPATH_HOTPATH_HPP
