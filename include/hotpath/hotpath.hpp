@@ -4,6 +4,7 @@
 #define HOTPATH_HOTPATH_HPP
 
 #include <hotpath/arena.hpp>
+#include <hotpath/cache.hpp>
 #include <hotpath/hash.hpp>
 #include <hotpath/interner.hpp>
 #include <hotpath/pool.hpp>

@@ -1,0 +1,124 @@
+// hotpath/detail/cache_index.hpp: the open-addressing index of hotpath::basic_cache, mapping a
+// key's 32-bit fingerprint to the slab index of its node. Internal.
+//
+// Design: linear probing over 8-byte slots {fingerprint, node + 1} (0 = empty), so a probe
+// reads one cache line and compares fingerprints without touching the nodes; only a
+// fingerprint match loads the node to compare keys. The home slot is fingerprint & mask, and a
+// rehash never calls the user's hash (the fingerprint is in the slot). Deletion is
+// backward-shift (no tombstones), so probe lengths stay those of a fresh table under any mix of
+// inserts and evictions; the load factor is kept at or below 1/2.
+#ifndef HOTPATH_DETAIL_CACHE_INDEX_HPP
+#define HOTPATH_DETAIL_CACHE_INDEX_HPP
+
+#include <hotpath/detail/config.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <utility>
+
+namespace hotpath::detail {
+
+inline constexpr std::uint32_t cache_npos = 0xFFFFFFFFu;
+
+class cache_index {
+ public:
+  struct slot {
+    std::uint32_t fp;
+    std::uint32_t ref;  // node + 1; 0 marks an empty slot
+  };
+
+  cache_index() = default;
+  cache_index(cache_index&& o) noexcept
+      : slots_(std::move(o.slots_)),
+        mask_(std::exchange(o.mask_, 0)),
+        count_(std::exchange(o.count_, 0)) {}
+  cache_index& operator=(cache_index&& o) noexcept {
+    slots_ = std::move(o.slots_);
+    mask_ = std::exchange(o.mask_, 0);
+    count_ = std::exchange(o.count_, 0);
+    return *this;
+  }
+
+  // The node whose fingerprint is fp and for which eq(node) holds, or cache_npos.
+  template <class Eq>
+  [[nodiscard]] HOTPATH_ALWAYS_INLINE std::uint32_t find(std::uint32_t fp, Eq&& eq) const
+      noexcept(noexcept(eq(std::uint32_t{}))) {
+    if (HOTPATH_UNLIKELY(slots_ == nullptr)) return cache_npos;
+    for (std::size_t i = fp & mask_;; i = (i + 1) & mask_) {
+      const slot s = slots_[i];
+      if (s.ref == 0) return cache_npos;
+      if (s.fp == fp && eq(s.ref - 1)) return s.ref - 1;
+    }
+  }
+
+  // Adds node under fp. Precondition: reserve(size() + 1) succeeded; node is not present.
+  void insert(std::uint32_t fp, std::uint32_t node) noexcept {
+    HOTPATH_ASSERT(slots_ != nullptr && (count_ + 1) * 2 <= mask_ + 1);
+    std::size_t i = fp & mask_;
+    while (slots_[i].ref != 0) i = (i + 1) & mask_;
+    slots_[i] = slot{fp, node + 1};
+    ++count_;
+  }
+
+  // Removes node (present under fp), shifting later members of its cluster back.
+  void erase(std::uint32_t fp, std::uint32_t node) noexcept {
+    std::size_t i = fp & mask_;
+    while (slots_[i].ref != node + 1) {
+      HOTPATH_ASSERT(slots_[i].ref != 0);
+      i = (i + 1) & mask_;
+    }
+    for (std::size_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
+      const slot s = slots_[j];
+      if (s.ref == 0) break;
+      const std::size_t home = s.fp & mask_;
+      // s may move back to i only if i lies on its probe path (between home and j).
+      if (((j - home) & mask_) >= ((j - i) & mask_)) {
+        slots_[i] = s;
+        i = j;
+      }
+    }
+    slots_[i] = slot{0, 0};
+    --count_;
+  }
+
+  // Makes room for n entries at load <= 1/2. Throws std::bad_alloc with no change.
+  void reserve(std::size_t n) {
+    if (slots_ != nullptr && n * 2 <= mask_ + 1) return;
+    std::size_t size = 16;
+    while (size < n * 2) size *= 2;
+    auto fresh = std::make_unique<slot[]>(size);  // value-initialised: all empty
+    const std::size_t mask = size - 1;
+    if (slots_ != nullptr) {
+      for (std::size_t k = 0; k <= mask_; ++k) {
+        const slot s = slots_[k];
+        if (s.ref == 0) continue;
+        std::size_t i = s.fp & mask;
+        while (fresh[i].ref != 0) i = (i + 1) & mask;
+        fresh[i] = s;
+      }
+    }
+    slots_ = std::move(fresh);
+    mask_ = mask;
+  }
+
+  void clear() noexcept {
+    if (slots_ == nullptr) return;
+    for (std::size_t k = 0; k <= mask_; ++k) slots_[k] = slot{0, 0};
+    count_ = 0;
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return count_; }
+  [[nodiscard]] std::size_t bytes() const noexcept {
+    return slots_ == nullptr ? 0 : (mask_ + 1) * sizeof(slot);
+  }
+
+ private:
+  std::unique_ptr<slot[]> slots_;
+  std::size_t mask_ = 0;
+  std::size_t count_ = 0;
+};
+
+}  // namespace hotpath::detail
+
+#endif  // HOTPATH_DETAIL_CACHE_INDEX_HPP

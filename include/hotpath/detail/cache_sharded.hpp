@@ -1,0 +1,319 @@
+// hotpath/detail/cache_sharded.hpp: the concurrent engine of hotpath::basic_cache (locking
+// policy cache::sharded<N>). Internal; the contracts are in <hotpath/cache.hpp>.
+//
+// Design (once, here):
+// - N independent cache_core shards, each behind its own std::mutex on its own cache lines;
+//   the key is hashed once here and the shard is picked from the hash's low bits (the core's
+//   index uses the high 32). An LRU hit rewrites the list, so a hit needs the shard's lock in
+//   exclusive mode: sharding, not a reader lock, is what keeps readers from serialising. Two
+//   threads collide only when they hit the same shard at the same moment.
+// - Every call returns copies (std::optional<V>) or runs a visitor under the lock: nothing
+//   hands out a reference another thread could evict.
+// - Single flight: a miss in get_or_insert_with registers a `flight` record (on the loading
+//   thread's stack) in its shard, runs the loader without the lock, then publishes the value
+//   (or the exception) and wakes the threads waiting for that key on the shard's condition
+//   variable. The loader waits until every waiter has copied the result before its stack
+//   frame (the record) goes away. No allocation per flight beyond the shard's small vector.
+// - Eviction order is per shard: exact LRU within a shard, approximate globally (the usual
+//   trade of sharded caches); cache::one_mutex (one shard) keeps the exact global order.
+#ifndef HOTPATH_DETAIL_CACHE_SHARDED_HPP
+#define HOTPATH_DETAIL_CACHE_SHARDED_HPP
+
+#include <hotpath/detail/cache_core.hpp>
+#include <hotpath/detail/config.hpp>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace hotpath::detail {
+
+template <class K, class V, class P>
+class cache_sharded {
+  using core_type = cache_core<K, V, P>;
+  using hasher_type = typename core_type::hasher_type;
+  static constexpr bool counting_ = core_type::counting_;
+  static constexpr bool weighted_ = core_type::weighted_;
+
+  struct flight {
+    flight(const K* k, std::uint64_t h) noexcept : key(k), hash(h) {}
+    const K* key;
+    std::uint64_t hash;
+    const V* value = nullptr;
+    std::exception_ptr error;
+    bool done = false;
+    std::uint32_t waiters = 0;
+  };
+
+  struct alignas(64) shard {
+    template <class... Args>
+    explicit shard(std::size_t capacity, const Args&... policy_objects)
+        : core(capacity, policy_objects...) {}
+    mutable std::mutex mutex;
+    std::condition_variable cv;
+    core_type core;
+    std::vector<flight*> flights;
+  };
+
+ public:
+  using key_type = K;
+  using mapped_type = V;
+  using size_type = std::size_t;
+  using listener_type = typename core_type::listener_type;
+  static constexpr bool nothrow_lookup = core_type::nothrow_lookup;
+
+  // capacity is split over the shards (each holds capacity / shards, rounded so the shares add
+  // up to capacity). Policy objects as for the single-threaded cache.
+  template <class... Args>
+  explicit cache_sharded(std::size_t capacity, const Args&... policy_objects)
+      : hash_(P::hash::random_seed ? cache_next_seed() : P::hash::seed), capacity_(capacity) {
+    std::size_t n = P::locking::shards;
+    if (n == 0) {
+      const std::size_t hw = std::max<std::size_t>(1, std::thread::hardware_concurrency());
+      n = 4;
+      while (n < 4 * hw && n < 64) n *= 2;
+      // Small unit-weight caches: at least 32 entries per shard, or eviction gets too coarse.
+      if constexpr (!weighted_) {
+        while (n > 1 && capacity / n < 32) n /= 2;
+      }
+    }
+    shards_.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      shards_.push_back(std::make_unique<shard>(share(capacity, i, n), policy_objects...));
+    }
+    mask_ = n - 1;
+  }
+  cache_sharded(const cache_sharded&) = delete;
+  cache_sharded& operator=(const cache_sharded&) = delete;
+
+  // ---- concurrent API (see <hotpath/cache.hpp>) -------------------------------------------------
+
+  [[nodiscard]] std::optional<V> get(const K& key) {
+    const std::uint64_t h = hash_(key);
+    shard& s = shard_of(h);
+    std::lock_guard lock(s.mutex);
+    if (const V* v = s.core.get_hashed(key, h)) return *v;
+    return std::nullopt;
+  }
+
+  // Calls f(const V&) under the shard's lock on a hit (counted, promotes); returns whether it
+  // did. Avoids the copy of get(); f must be short and must not call into this cache.
+  template <class F>
+  bool visit(const K& key, F&& f) {
+    const std::uint64_t h = hash_(key);
+    shard& s = shard_of(h);
+    std::lock_guard lock(s.mutex);
+    const V* v = s.core.get_hashed(key, h);
+    if (v == nullptr) return false;
+    std::forward<F>(f)(*v);
+    return true;
+  }
+
+  [[nodiscard]] std::optional<V> peek(const K& key) const {
+    const std::uint64_t h = hash_(key);
+    shard& s = shard_of(h);
+    std::lock_guard lock(s.mutex);
+    const std::uint32_t i = s.core.find_live(key, h);
+    if (i == cache_npos) return std::nullopt;
+    return s.core.value_at(i);
+  }
+
+  [[nodiscard]] bool contains(const K& key) const {
+    const std::uint64_t h = hash_(key);
+    shard& s = shard_of(h);
+    std::lock_guard lock(s.mutex);
+    return s.core.find_live(key, h) != cache_npos;
+  }
+
+  template <class KK, class VV = V>
+  requires std::constructible_from<K, KK&&> && std::constructible_from<V, VV&&>
+  void put(KK&& key, VV&& value) {
+    if constexpr (std::is_same_v<std::remove_cvref_t<KK>, K>) {
+      const std::uint64_t h = hash_(key);
+      shard& s = shard_of(h);
+      std::lock_guard lock(s.mutex);
+      s.core.put_hashed(std::forward<KK>(key), h, std::forward<VV>(value));
+    } else {
+      K k(std::forward<KK>(key));
+      put(std::move(k), std::forward<VV>(value));
+    }
+  }
+
+  // Inserts when the key is absent; returns whether it did.
+  template <class KK, class... Args>
+  requires std::constructible_from<K, KK&&> && std::constructible_from<V, Args&&...>
+  bool emplace(KK&& key, Args&&... args) {
+    if constexpr (std::is_same_v<std::remove_cvref_t<KK>, K>) {
+      const std::uint64_t h = hash_(key);
+      shard& s = shard_of(h);
+      std::lock_guard lock(s.mutex);
+      return s.core.emplace_hashed(std::forward<KK>(key), h, std::forward<Args>(args)...).second;
+    } else {
+      K k(std::forward<KK>(key));
+      return emplace(std::move(k), std::forward<Args>(args)...);
+    }
+  }
+
+  // The value for key; on a miss runs fn() once however many threads miss on key at the same
+  // time (the others wait and get a copy of its result, or its exception), then stores it.
+  template <class F>
+  requires std::invocable<F&> && std::constructible_from<V, std::invoke_result_t<F&>> V
+  get_or_insert_with(const K& key, F&& fn) {
+    const std::uint64_t h = hash_(key);
+    shard& s = shard_of(h);
+    std::unique_lock lock(s.mutex);
+    if (const V* v = s.core.get_hashed(key, h)) return *v;
+    for (flight* f : s.flights) {
+      if (f->hash == h && *f->key == key) return wait_for(s, lock, *f);
+    }
+    flight self{&key, h};
+    s.flights.push_back(&self);  // may throw: nothing registered yet
+    lock.unlock();
+    std::optional<V> result;
+    try {
+      result.emplace(std::invoke(fn));
+      lock.lock();
+      s.core.put_hashed(key, h, std::as_const(*result));
+      self.value = &*result;
+    } catch (...) {
+      if (!lock.owns_lock()) lock.lock();
+      self.error = std::current_exception();
+    }
+    land(s, lock, self);
+    if (self.error) std::rethrow_exception(self.error);
+    return std::move(*result);
+  }
+
+  bool erase(const K& key) {
+    const std::uint64_t h = hash_(key);
+    shard& s = shard_of(h);
+    std::lock_guard lock(s.mutex);
+    return s.core.erase_hashed(key, h);
+  }
+
+  void clear() {
+    for (auto& s : shards_) {
+      std::lock_guard lock(s->mutex);
+      s->core.clear();
+    }
+  }
+
+  // New total capacity, split over the shards as in the constructor.
+  void resize(std::size_t capacity) {
+    const std::size_t n = shards_.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      std::lock_guard lock(shards_[i]->mutex);
+      shards_[i]->core.resize(share(capacity, i, n));
+    }
+    capacity_ = capacity;
+  }
+
+  std::size_t purge_expired() {
+    std::size_t n = 0;
+    for (auto& s : shards_) {
+      std::lock_guard lock(s->mutex);
+      n += s->core.purge_expired();
+    }
+    return n;
+  }
+
+  // Sums over the shards (each read under its lock; not one atomic snapshot).
+  [[nodiscard]] std::size_t size() const {
+    std::size_t n = 0;
+    for (auto& s : shards_) {
+      std::lock_guard lock(s->mutex);
+      n += s->core.size();
+    }
+    return n;
+  }
+  [[nodiscard]] bool empty() const { return size() == 0; }
+  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+  [[nodiscard]] std::size_t shard_count() const noexcept { return shards_.size(); }
+
+  [[nodiscard]] cache_stats stats() const requires counting_ {
+    cache_stats total;
+    for (auto& s : shards_) {
+      std::lock_guard lock(s->mutex);
+      total += s->core.stats();
+    }
+    return total;
+  }
+  void reset_stats() requires counting_ {
+    for (auto& s : shards_) {
+      std::lock_guard lock(s->mutex);
+      s->core.reset_stats();
+    }
+  }
+
+  [[nodiscard]] std::size_t memory_usage() const {
+    std::size_t n = sizeof(*this) + shards_.capacity() * sizeof(void*);
+    for (auto& s : shards_) {
+      std::lock_guard lock(s->mutex);
+      n += s->core.memory_usage() - sizeof(core_type) + sizeof(shard) +
+           s->flights.capacity() * sizeof(flight*);
+    }
+    return n;
+  }
+
+  // The listener runs under the shard's lock: it must not call into this cache.
+  void set_eviction_listener(const listener_type& listener) {
+    for (auto& s : shards_) {
+      std::lock_guard lock(s->mutex);
+      s->core.set_eviction_listener(listener);
+    }
+  }
+
+ private:
+  static std::size_t share(std::size_t capacity, std::size_t i, std::size_t n) noexcept {
+    return capacity / n + (i < capacity % n ? 1 : 0);
+  }
+  shard& shard_of(std::uint64_t h) const noexcept { return *shards_[h & mask_]; }
+
+  // Waits for the flight f of another thread; returns a copy of its value or rethrows.
+  V wait_for(shard& s, std::unique_lock<std::mutex>& lock, flight& f) {
+    ++f.waiters;
+    s.cv.wait(lock, [&] { return f.done; });
+    std::exception_ptr error = f.error;
+    std::optional<V> out;
+    if (!error) {
+      try {
+        out.emplace(*f.value);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+    if (--f.waiters == 0) s.cv.notify_all();
+    lock.unlock();
+    if (error) std::rethrow_exception(error);
+    return std::move(*out);
+  }
+
+  // Publishes the flight's result, wakes its waiters and waits until they have copied it.
+  void land(shard& s, std::unique_lock<std::mutex>& lock, flight& self) noexcept {
+    s.flights.erase(std::find(s.flights.begin(), s.flights.end(), &self));
+    self.done = true;
+    if (self.waiters != 0) {
+      s.cv.notify_all();
+      s.cv.wait(lock, [&] { return self.waiters == 0; });
+    }
+    lock.unlock();
+  }
+
+  std::vector<std::unique_ptr<shard>> shards_;
+  hasher_type hash_;
+  std::size_t mask_ = 0;
+  std::size_t capacity_;
+};
+
+}  // namespace hotpath::detail
+
+#endif  // HOTPATH_DETAIL_CACHE_SHARDED_HPP

@@ -1,0 +1,788 @@
+// Tests for <hotpath/cache.hpp>: differential tests against reference LRU / SIEVE / FIFO
+// models, expiry with a fake clock, weights, listener causes, exception safety, allocation
+// counts, noexcept contracts, and concurrency stress for the sharded cache (label concurrency).
+#include <hotpath/cache.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <list>
+#include <new>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+// ---- allocation counting: replaces the global operator new for this binary ------------------
+// gcc -O2 flags malloc/free inside replaced operator new/delete as mismatched; they match here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+namespace {
+std::atomic<std::uint64_t> g_allocations{0};
+}
+void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+using hotpath::eviction_cause;
+namespace hc = hotpath::cache;
+
+// ---- reference models ----------------------------------------------------------------------
+// The textbook LRU: std::list (front = most recent) + std::unordered_map of iterators.
+template <class K, class V>
+class ref_lru {
+ public:
+  explicit ref_lru(std::size_t cap) : cap_(cap) {}
+  V* get(const K& k) {
+    auto it = map_.find(k);
+    if (it == map_.end()) return nullptr;
+    list_.splice(list_.begin(), list_, it->second);
+    return &it->second->second;
+  }
+  // Returns the evicted key, if any.
+  std::optional<K> put(const K& k, const V& v) {
+    if (auto it = map_.find(k); it != map_.end()) {
+      it->second->second = v;
+      list_.splice(list_.begin(), list_, it->second);
+      return std::nullopt;
+    }
+    std::optional<K> victim;
+    if (map_.size() == cap_) {
+      victim = list_.back().first;
+      map_.erase(list_.back().first);
+      list_.pop_back();
+    }
+    list_.emplace_front(k, v);
+    map_[k] = list_.begin();
+    return victim;
+  }
+  bool erase(const K& k) {
+    auto it = map_.find(k);
+    if (it == map_.end()) return false;
+    list_.erase(it->second);
+    map_.erase(it);
+    return true;
+  }
+  std::size_t size() const { return map_.size(); }
+
+ private:
+  std::size_t cap_;
+  std::list<std::pair<K, V>> list_;
+  std::unordered_map<K, typename std::list<std::pair<K, V>>::iterator> map_;
+};
+
+// SIEVE / FIFO as described in the paper: a queue (front = newest), a visited bit, a hand
+// moving from the tail towards the head. fifo = true ignores the bit.
+template <class K, class V>
+class ref_sieve {
+  struct entry {
+    K key;
+    V value;
+    bool visited;
+  };
+  using iter = typename std::list<entry>::iterator;
+
+ public:
+  ref_sieve(std::size_t cap, bool fifo) : cap_(cap), fifo_(fifo), hand_(list_.end()) {}
+  V* get(const K& k) {
+    auto it = map_.find(k);
+    if (it == map_.end()) return nullptr;
+    it->second->visited = !fifo_;
+    return &it->second->value;
+  }
+  std::optional<K> put(const K& k, const V& v) {
+    if (auto it = map_.find(k); it != map_.end()) {
+      it->second->value = v;
+      it->second->visited = !fifo_;
+      return std::nullopt;
+    }
+    std::optional<K> victim;
+    if (map_.size() == cap_) victim = evict();
+    list_.push_front(entry{k, v, false});
+    map_[k] = list_.begin();
+    return victim;
+  }
+  bool erase(const K& k) {
+    auto it = map_.find(k);
+    if (it == map_.end()) return false;
+    remove(it->second);
+    return true;
+  }
+
+ private:
+  K evict() {
+    iter o = hand_ != list_.end() ? hand_ : std::prev(list_.end());
+    while (o->visited) {
+      o->visited = false;
+      o = o == list_.begin() ? std::prev(list_.end()) : std::prev(o);
+    }
+    K k = o->key;
+    hand_ = o;  // remove() moves the hand on to the next newer entry
+    remove(o);
+    return k;
+  }
+  void remove(iter o) {
+    if (hand_ == o) hand_ = o == list_.begin() ? list_.end() : std::prev(o);
+    map_.erase(o->key);
+    list_.erase(o);
+  }
+  std::size_t cap_;
+  bool fifo_;
+  std::list<entry> list_;
+  iter hand_;
+  std::unordered_map<K, iter> map_;
+};
+
+// Runs the same random trace (get, put on miss, some puts of present keys, some erases) on a
+// cache and a model; every result and every evicted key must agree.
+template <class Cache, class Model>
+void run_differential(std::size_t capacity, std::uint64_t keys, std::uint64_t seed, int ops) {
+  Cache c(capacity);
+  Model m = [&] {
+    if constexpr (std::is_constructible_v<Model, std::size_t>) {
+      return Model(capacity);
+    } else {
+      return Model(capacity, std::is_same_v<typename Cache::eviction_policy, hc::fifo>);
+    }
+  }();
+  std::vector<std::uint64_t> evicted;
+  c.set_eviction_listener([&](const std::uint64_t& k, std::uint64_t&&, eviction_cause cause) {
+    if (cause == eviction_cause::capacity) evicted.push_back(k);
+  });
+  std::mt19937_64 rng(seed);
+  std::uint64_t hits = 0;
+  for (int op = 0; op < ops; ++op) {
+    const std::uint64_t k = rng() % keys;
+    const auto what = rng() % 16;
+    evicted.clear();
+    if (what == 0) {
+      ASSERT_EQ(c.erase(k), m.erase(k)) << "op " << op;
+    } else if (what == 1) {
+      const std::uint64_t v = rng();
+      c.put(k, v);
+      const auto victim = m.put(k, v);
+      ASSERT_EQ(evicted.size(), victim ? 1u : 0u) << "op " << op;
+      if (victim) {
+        ASSERT_EQ(evicted[0], *victim) << "op " << op;
+      }
+    } else {
+      std::uint64_t* got = c.get(k);
+      std::uint64_t* want = m.get(k);
+      ASSERT_EQ(got != nullptr, want != nullptr) << "op " << op << " key " << k;
+      if (got != nullptr) {
+        ASSERT_EQ(*got, *want);
+        ++hits;
+      } else {
+        c.put(k, k * 3);
+        const auto victim = m.put(k, k * 3);
+        ASSERT_EQ(evicted.size(), victim ? 1u : 0u) << "op " << op;
+        if (victim) {
+          ASSERT_EQ(evicted[0], *victim) << "op " << op;
+        }
+      }
+    }
+    ASSERT_LE(c.size(), capacity);
+  }
+  EXPECT_EQ(c.stats().hits, hits);
+  EXPECT_GT(hits, 0u);
+}
+
+TEST(CacheTest, LruMatchesReferenceOnRandomTraces) {
+  using cache = hotpath::lru_cache<std::uint64_t, std::uint64_t>;
+  for (std::size_t cap : {1u, 2u, 7u, 64u, 300u}) {
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+      run_differential<cache, ref_lru<std::uint64_t, std::uint64_t>>(cap, cap * 3 + 5, seed, 6000);
+    }
+  }
+}
+
+TEST(CacheTest, LruWithAllPoliciesOffStillExact) {
+  using cache = hotpath::basic_cache<std::uint64_t, std::uint64_t, hc::fixed_seed_hash<42>, hc::lru,
+                                     hc::stats_on>;
+  run_differential<cache, ref_lru<std::uint64_t, std::uint64_t>>(100, 400, 9, 20000);
+}
+
+TEST(CacheTest, OneMutexConcurrentLruMatchesReference) {
+  // The concurrent API on one shard keeps the exact global LRU order.
+  hotpath::basic_cache<std::uint64_t, std::uint64_t, hc::lru, hc::one_mutex> c(50);
+  ref_lru<std::uint64_t, std::uint64_t> m(50);
+  std::mt19937_64 rng(5);
+  for (int op = 0; op < 20000; ++op) {
+    const std::uint64_t k = rng() % 150;
+    auto got = c.get(k);
+    auto* want = m.get(k);
+    ASSERT_EQ(got.has_value(), want != nullptr);
+    if (!got) {
+      c.put(k, k);
+      m.put(k, k);
+    }
+  }
+}
+
+TEST(CacheTest, SieveMatchesReferenceOnRandomTraces) {
+  using cache = hotpath::sieve_cache<std::uint64_t, std::uint64_t>;
+  for (std::size_t cap : {1u, 2u, 7u, 64u, 300u}) {
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+      run_differential<cache, ref_sieve<std::uint64_t, std::uint64_t>>(cap, cap * 3 + 5, seed,
+                                                                       6000);
+    }
+  }
+}
+
+TEST(CacheTest, FifoMatchesReferenceOnRandomTraces) {
+  using cache = hotpath::fifo_cache<std::uint64_t, std::uint64_t>;
+  for (std::size_t cap : {1u, 5u, 64u}) {
+    run_differential<cache, ref_sieve<std::uint64_t, std::uint64_t>>(cap, cap * 3 + 5, 77, 6000);
+  }
+}
+
+// ---- single-threaded API -------------------------------------------------------------------
+TEST(CacheTest, BasicApi) {
+  hotpath::lru_cache<std::string, std::string> c(3);
+  EXPECT_TRUE(c.empty());
+  EXPECT_EQ(c.capacity(), 3u);
+  EXPECT_EQ(c.get("a"), nullptr);
+  c.put("a", "1");
+  c.put(std::string("b"), "2");
+  auto [v, inserted] = c.emplace("c", 3, 'x');
+  ASSERT_TRUE(inserted);
+  EXPECT_EQ(*v, "xxx");
+  auto [v2, inserted2] = c.emplace("c", 1, 'y');
+  EXPECT_FALSE(inserted2);
+  EXPECT_EQ(*v2, "xxx");
+  EXPECT_EQ(c.size(), 3u);
+  ASSERT_NE(c.get("a"), nullptr);  // a becomes most recent; b is now the LRU
+  c.put("d", "4");
+  EXPECT_FALSE(c.contains("b"));
+  EXPECT_TRUE(c.contains("a"));
+  // peek does not promote: c stays LRU and goes next.
+  ASSERT_NE(c.peek("c"), nullptr);
+  c.put("e", "5");
+  EXPECT_FALSE(c.contains("c"));
+  EXPECT_EQ(*c.get_or_insert_with("a", [] { return std::string("never"); }), "1");
+  EXPECT_EQ(*c.get_or_insert_with("f", [] { return std::string("6"); }), "6");
+  c.put("f", "7");
+  EXPECT_EQ(*c.get("f"), "7");
+  EXPECT_TRUE(c.erase("f"));
+  EXPECT_FALSE(c.erase("f"));
+  c.clear();
+  EXPECT_TRUE(c.empty());
+  EXPECT_EQ(c.get("a"), nullptr);
+  c.put("z", "26");
+  EXPECT_EQ(*c.get("z"), "26");
+}
+
+TEST(CacheTest, StatsAndHitRate) {
+  hotpath::lru_cache<int, int> c(2);
+  EXPECT_EQ(c.stats().hit_rate(), 0.0);
+  c.put(1, 1);
+  c.put(2, 2);
+  (void)c.get(1);
+  (void)c.get(3);
+  (void)c.peek(1);  // not counted
+  (void)c.contains(3);
+  c.put(3, 3);  // evicts 2
+  c.put(3, 4);  // assignment: not an insert
+  const auto s = c.stats();
+  EXPECT_EQ(s.hits, 1u);
+  EXPECT_EQ(s.misses, 1u);
+  EXPECT_EQ(s.inserts, 3u);
+  EXPECT_EQ(s.evictions, 1u);
+  EXPECT_EQ(s.expirations, 0u);
+  EXPECT_DOUBLE_EQ(s.hit_rate(), 0.5);
+  c.reset_stats();
+  EXPECT_EQ(c.stats(), hotpath::cache_stats{});
+}
+
+template <class C>
+concept has_stats = requires(const C& c) {
+  c.stats();
+};
+
+TEST(CacheTest, StatsOffHasNoStatsMember) {
+  using off = hotpath::lru_cache<int, int, hc::stats_off>;
+  using on = hotpath::lru_cache<int, int>;
+  static_assert(!has_stats<off>);
+  static_assert(has_stats<on>);
+  static_assert(sizeof(off) < sizeof(on));
+  off c(4);
+  c.put(1, 1);
+  EXPECT_EQ(*c.get(1), 1);
+}
+
+TEST(CacheTest, ResizeEvictsInLruOrder) {
+  hotpath::lru_cache<int, int> c(5);
+  for (int i = 0; i < 5; ++i) c.put(i, i);
+  (void)c.get(0);
+  std::vector<int> victims;
+  c.set_eviction_listener([&](const int& k, int&&, eviction_cause cause) {
+    EXPECT_EQ(cause, eviction_cause::capacity);
+    victims.push_back(k);
+  });
+  c.resize(2);
+  EXPECT_EQ(victims, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(c.size(), 2u);
+  c.resize(10);
+  for (int i = 10; i < 18; ++i) c.put(i, i);
+  EXPECT_EQ(c.size(), 10u);
+}
+
+TEST(CacheTest, ZeroCapacityStoresNothing) {
+  hotpath::lru_cache<int, int> c(0);
+  int rejected = 0;
+  c.set_eviction_listener([&](const int&, int&&, eviction_cause cause) {
+    EXPECT_EQ(cause, eviction_cause::capacity);
+    ++rejected;
+  });
+  c.put(1, 1);
+  EXPECT_EQ(c.get_or_insert_with(2, [] { return 2; }), nullptr);
+  EXPECT_EQ(c.size(), 0u);
+  EXPECT_EQ(rejected, 2);
+}
+
+TEST(CacheTest, ListenerCauses) {
+  hotpath::lru_cache<int, std::string> c(2);
+  std::vector<std::pair<int, eviction_cause>> log;
+  std::vector<std::string> values;
+  c.set_eviction_listener([&](const int& k, std::string&& v, eviction_cause cause) {
+    log.emplace_back(k, cause);
+    values.push_back(std::move(v));
+  });
+  c.put(1, "one");
+  c.put(2, "two");
+  c.put(1, "uno");    // replaced
+  c.put(3, "three");  // evicts 2
+  c.erase(1);         // explicit
+  c.clear();          // explicit for 3
+  const std::vector<std::pair<int, eviction_cause>> want{{1, eviction_cause::replaced},
+                                                         {2, eviction_cause::capacity},
+                                                         {1, eviction_cause::explicit_},
+                                                         {3, eviction_cause::explicit_}};
+  EXPECT_EQ(log, want);
+  EXPECT_EQ(values, (std::vector<std::string>{"one", "two", "uno", "three"}));
+}
+
+TEST(CacheTest, MoveLeavesSourceEmpty) {
+  hotpath::lru_cache<int, std::string> a(4);
+  a.put(1, "x");
+  a.put(2, "y");
+  hotpath::lru_cache<int, std::string> b(std::move(a));
+  EXPECT_EQ(*b.get(1), "x");
+  EXPECT_EQ(a.size(), 0u);  // NOLINT(bugprone-use-after-move): documented state
+  EXPECT_EQ(a.get(1), nullptr);
+  hotpath::lru_cache<int, std::string> c(1);
+  c.put(9, "z");
+  c = std::move(b);
+  EXPECT_EQ(*c.get(2), "y");
+  EXPECT_FALSE(c.contains(9));
+}
+
+TEST(CacheTest, HashPoliciesAndStringKeys) {
+  struct identity {
+    std::size_t operator()(int k) const noexcept { return static_cast<std::size_t>(k); }
+  };
+  hotpath::lru_cache<int, int, hc::hash_by<identity>> a(1000);
+  hotpath::sieve_cache<std::string, int, hc::fixed_seed_hash<7>> b(1000);
+  for (int i = 0; i < 2000; ++i) {
+    a.put(i * 1024, i);  // would cluster without the seed mix
+    b.put("key-" + std::to_string(i), i);
+  }
+  EXPECT_EQ(a.size(), 1000u);
+  EXPECT_EQ(*a.get(1999 * 1024), 1999);
+  EXPECT_EQ(b.size(), 1000u);
+  int found = 0;
+  for (int i = 0; i < 2000; ++i) found += b.contains("key-" + std::to_string(i)) ? 1 : 0;
+  EXPECT_EQ(found, 1000);
+}
+
+TEST(CacheTest, MemoryUsageGrowsWithEntriesOnly) {
+  hotpath::lru_cache<std::uint64_t, std::array<char, 64>> c(100000);
+  const auto empty = c.memory_usage();
+  EXPECT_LT(empty, 1024u);  // nothing allocated up front
+  for (std::uint64_t i = 0; i < 1000; ++i) c.put(i, std::array<char, 64>{});
+  const auto some = c.memory_usage();
+  EXPECT_GT(some, 1000 * 64u);
+  EXPECT_LT(some, 1000 * 256u);
+}
+
+// ---- allocation --------------------------------------------------------------------------------
+TEST(CacheTest, NoAllocationPerHitNorPerInsertAtCapacity) {
+  hotpath::lru_cache<std::uint64_t, std::array<std::uint64_t, 8>> lru(1000);
+  hotpath::sieve_cache<std::uint64_t, std::array<std::uint64_t, 8>> sieve(1000);
+  for (std::uint64_t i = 0; i < 1000; ++i) {
+    lru.put(i, {});
+    sieve.put(i, {});
+  }
+  const auto before = g_allocations.load();
+  std::uint64_t hits = 0;
+  for (std::uint64_t i = 0; i < 20000; ++i) {
+    const std::uint64_t k = (i * 7919) % 3000;
+    if (lru.get(k) != nullptr) {
+      ++hits;
+    } else {
+      lru.put(k, {});
+    }
+    if (sieve.get(k) == nullptr) sieve.put(k, {});
+    (void)lru.get_or_insert_with(k + 1, [] { return std::array<std::uint64_t, 8>{}; });
+  }
+  EXPECT_EQ(g_allocations.load(), before);
+  EXPECT_GT(hits, 0u);
+}
+
+// ---- expiry ------------------------------------------------------------------------------------
+struct fake_clock {
+  using time_point = std::chrono::time_point<std::chrono::steady_clock, std::chrono::milliseconds>;
+  const std::chrono::milliseconds* t;
+  time_point now() const noexcept { return time_point(*t); }
+};
+
+TEST(CacheTest, ExpireAfterWriteWithFakeClock) {
+  std::chrono::milliseconds now{1000};
+  using ttl = hc::expire_after_write<fake_clock>;
+  hotpath::lru_cache<int, int, ttl> c(10, ttl{std::chrono::milliseconds(100), fake_clock{&now}});
+  std::vector<std::pair<int, eviction_cause>> log;
+  c.set_eviction_listener(
+      [&](const int& k, int&&, eviction_cause cause) { log.emplace_back(k, cause); });
+  c.put(1, 10);
+  c.put(2, 20);
+  now += std::chrono::milliseconds(60);
+  c.put(2, 21);  // refreshes 2's deadline (expire after *write*)
+  EXPECT_EQ(*c.get(1), 10);
+  now += std::chrono::milliseconds(40);  // 1 written 100 ms ago: expired exactly now
+  EXPECT_EQ(c.peek(1), nullptr);         // peek hides it...
+  EXPECT_FALSE(c.contains(1));
+  EXPECT_EQ(c.size(), 2u);  // ...but does not remove it (lazy)
+  EXPECT_EQ(c.get(1), nullptr);
+  EXPECT_EQ(c.size(), 1u);
+  EXPECT_EQ(*c.get(2), 21);
+  now += std::chrono::milliseconds(59);
+  EXPECT_EQ(*c.get(2), 21);
+  now += std::chrono::milliseconds(1);
+  EXPECT_EQ(c.get(2), nullptr);
+  const auto s = c.stats();
+  EXPECT_EQ(s.expirations, 2u);
+  EXPECT_EQ(s.misses, 2u);
+  EXPECT_EQ(log, (std::vector<std::pair<int, eviction_cause>>{{2, eviction_cause::replaced},
+                                                              {1, eviction_cause::expired},
+                                                              {2, eviction_cause::expired}}));
+  // get_or_insert_with replaces an expired entry; purge_expired sweeps the rest.
+  c.put(3, 30);
+  c.put(4, 40);
+  now += std::chrono::milliseconds(100);
+  EXPECT_EQ(*c.get_or_insert_with(3, [] { return 31; }), 31);
+  EXPECT_EQ(c.purge_expired(), 1u);
+  EXPECT_EQ(c.size(), 1u);
+  EXPECT_FALSE(c.erase(4));
+}
+
+TEST(CacheTest, EvictingAnExpiredEntryReportsExpired) {
+  std::chrono::milliseconds now{0};
+  using ttl = hc::expire_after_write<fake_clock>;
+  hotpath::sieve_cache<int, int, ttl> c(2, ttl{std::chrono::milliseconds(10), fake_clock{&now}});
+  std::vector<eviction_cause> causes;
+  c.set_eviction_listener(
+      [&](const int&, int&&, eviction_cause cause) { causes.push_back(cause); });
+  c.put(1, 1);
+  now += std::chrono::milliseconds(20);
+  c.put(2, 2);
+  c.put(3, 3);  // evicts 1, which had expired
+  c.put(4, 4);  // evicts 2, live
+  EXPECT_EQ(causes,
+            (std::vector<eviction_cause>{eviction_cause::expired, eviction_cause::capacity}));
+  EXPECT_EQ(c.stats().expirations, 1u);
+  EXPECT_EQ(c.stats().evictions, 1u);
+}
+
+// ---- weights -----------------------------------------------------------------------------------
+struct string_bytes {
+  std::size_t operator()(const int&, const std::string& v) const noexcept { return v.size(); }
+};
+
+TEST(CacheTest, WeightLimit) {
+  using w = hc::weigh_by<string_bytes>;
+  hotpath::lru_cache<int, std::string, w> c(10);
+  std::vector<std::pair<int, eviction_cause>> log;
+  c.set_eviction_listener(
+      [&](const int& k, std::string&&, eviction_cause cause) { log.emplace_back(k, cause); });
+  c.put(1, "aaaa");  // 4
+  c.put(2, "bbbb");  // 8
+  c.put(3, "cc");    // 10
+  EXPECT_EQ(c.total_weight(), 10u);
+  EXPECT_EQ(c.size(), 3u);
+  c.put(4, "d");  // 11 > 10: evicts 1
+  EXPECT_EQ(c.total_weight(), 7u);
+  EXPECT_FALSE(c.contains(1));
+  c.put(3, "cccccc");  // reweighs 3 to 6: 11 > 10, evicts 2 (LRU), never 3 itself
+  EXPECT_EQ(c.total_weight(), 7u);
+  EXPECT_TRUE(c.contains(3));
+  EXPECT_FALSE(c.contains(2));
+  c.put(5, std::string(11, 'x'));  // alone heavier than the capacity: rejected
+  EXPECT_FALSE(c.contains(5));
+  EXPECT_EQ(c.total_weight(), 7u);
+  c.put(4, std::string(11, 'y'));  // reassignment too heavy: the key leaves
+  EXPECT_FALSE(c.contains(4));
+  EXPECT_EQ(c.total_weight(), 6u);
+  const std::vector<std::pair<int, eviction_cause>> want{
+      {1, eviction_cause::capacity}, {3, eviction_cause::replaced}, {2, eviction_cause::capacity},
+      {5, eviction_cause::capacity}, {4, eviction_cause::capacity}, {4, eviction_cause::replaced}};
+  EXPECT_EQ(log, want);
+}
+
+TEST(CacheTest, StatefulWeigherAndManyEntries) {
+  auto f = [scale = std::size_t{3}](const int&, const int&) { return scale; };
+  using w = hc::weigh_by<decltype(f)>;
+  hotpath::sieve_cache<int, int, w> c(3000, w{f});
+  for (int i = 0; i < 5000; ++i) c.put(i, i);
+  EXPECT_EQ(c.size(), 1000u);
+  EXPECT_EQ(c.total_weight(), 3000u);
+}
+
+// ---- exception safety
+// ----------------------------------------------------------------------------
+struct boom {};
+struct fragile {
+  static inline int throw_after = -1;  // the n-th construction from here throws
+  int v;
+  explicit fragile(int x) : v(x) {
+    if (throw_after >= 0 && throw_after-- == 0) throw boom{};
+  }
+  fragile(const fragile& o) : fragile(o.v) {}
+  fragile& operator=(const fragile&) = default;
+};
+
+template <class Cache>
+std::vector<int> contents_in_eviction_order(Cache& c, int keys) {
+  // Evicts everything by inserting fresh keys, recording the order.
+  std::vector<int> order;
+  c.set_eviction_listener([&](const int& k, fragile&&, eviction_cause) { order.push_back(k); });
+  for (int i = 0; i < static_cast<int>(c.capacity()); ++i) c.put(keys + 1000 + i, fragile(0));
+  c.set_eviction_listener(nullptr);
+  return order;
+}
+
+TEST(CacheTest, ThrowingConstructorOrLoaderLeavesCacheUnchanged) {
+  auto build = [] {
+    hotpath::lru_cache<int, fragile> c(4);
+    for (int i = 0; i < 4; ++i) c.put(i, fragile(i));
+    (void)c.get(1);
+    return c;
+  };
+  auto reference = build();
+  const auto want = contents_in_eviction_order(reference, 4);
+
+  {  // throwing loader
+    auto c = build();
+    EXPECT_THROW((void)c.get_or_insert_with(9, []() -> fragile { throw boom{}; }), boom);
+    EXPECT_EQ(c.size(), 4u);
+    EXPECT_EQ(contents_in_eviction_order(c, 4), want);
+  }
+  {  // throwing value constructor on insert at capacity
+    auto c = build();
+    fragile::throw_after = 0;
+    EXPECT_THROW(c.emplace(9, 9), boom);
+    fragile::throw_after = -1;
+    EXPECT_EQ(c.stats().evictions, 0u);
+    EXPECT_EQ(contents_in_eviction_order(c, 4), want);
+  }
+  {  // throwing copy in put (new key and assignment)
+    auto c = build();
+    const fragile f(5);
+    fragile::throw_after = 0;
+    EXPECT_THROW(c.put(9, f), boom);
+    fragile::throw_after = 0;
+    EXPECT_THROW(c.put(2, f), boom);
+    fragile::throw_after = -1;
+    EXPECT_EQ(c.peek(2)->v, 2);
+    EXPECT_EQ(contents_in_eviction_order(c, 4), want);
+  }
+}
+
+TEST(CacheTest, ThrowingCopyDuringSlabGrowthLeavesCacheUnchanged) {
+  // fragile's copy may throw and it has no noexcept move: growth copies, and a throw mid-way
+  // must leave every entry in place.
+  hotpath::lru_cache<int, fragile> c(1000);
+  for (int i = 0; i < 16; ++i) c.put(i, fragile(i));  // fills the first slab (16 nodes)
+  fragile::throw_after = 5;
+  EXPECT_THROW(c.put(100, fragile(100)), boom);
+  fragile::throw_after = -1;
+  EXPECT_EQ(c.size(), 16u);
+  for (int i = 0; i < 16; ++i) ASSERT_EQ(c.peek(i)->v, i);
+  c.put(100, fragile(100));
+  EXPECT_EQ(c.size(), 17u);
+}
+
+// ---- noexcept contract (pinned)
+// ------------------------------------------------------------------
+using pinned = hotpath::lru_cache<std::uint64_t, std::array<char, 64>>;
+static_assert(noexcept(std::declval<pinned&>().get(1)));
+static_assert(noexcept(std::declval<pinned&>().peek(1)));
+static_assert(noexcept(std::declval<const pinned&>().contains(1)));
+static_assert(noexcept(std::declval<pinned&>().erase(1)));
+static_assert(noexcept(std::declval<pinned&>().clear()));
+static_assert(std::is_nothrow_move_constructible_v<pinned>);
+static_assert(std::is_nothrow_move_assignable_v<pinned>);
+static_assert(!noexcept(std::declval<pinned&>().put(1, std::array<char, 64>{})));  // may allocate
+using pinned_ttl = hotpath::sieve_cache<std::string, int, hc::expire_after_write<>>;
+static_assert(noexcept(std::declval<pinned_ttl&>().get(std::declval<const std::string&>())));
+struct throwing_hash {
+  std::size_t operator()(int) const { return 0; }
+};
+static_assert(
+    !noexcept(std::declval<hotpath::lru_cache<int, int, hc::hash_by<throwing_hash>>&>().get(1)));
+
+// ---- concurrent cache (label concurrency: runs under TSan)
+// ----------------------------------------
+TEST(CacheConcurrencyTest, BasicApi) {
+  hotpath::concurrent_lru_cache<std::string, int> c(1000);
+  EXPECT_GE(c.shard_count(), 1u);
+  EXPECT_FALSE(c.get("a").has_value());
+  c.put("a", 1);
+  EXPECT_EQ(c.get("a"), 1);
+  EXPECT_TRUE(c.emplace("b", 2));
+  EXPECT_FALSE(c.emplace("b", 3));
+  EXPECT_EQ(c.peek("b"), 2);
+  int seen = 0;
+  EXPECT_TRUE(c.visit("b", [&](const int& v) { seen = v; }));
+  EXPECT_EQ(seen, 2);
+  EXPECT_EQ(c.get_or_insert_with("c", [] { return 3; }), 3);
+  EXPECT_EQ(c.size(), 3u);
+  EXPECT_TRUE(c.erase("a"));
+  EXPECT_FALSE(c.contains("a"));
+  EXPECT_EQ(c.stats().hits, 2u);  // get a, visit b (peek does not count)
+  c.clear();
+  EXPECT_TRUE(c.empty());
+  EXPECT_GT(c.memory_usage(), sizeof(c));
+}
+
+TEST(CacheConcurrencyTest, CapacityIsSplitExactly) {
+  hotpath::basic_cache<int, int, hc::lru, hc::sharded<8>> c(100);
+  for (int i = 0; i < 10000; ++i) c.put(i, i);
+  EXPECT_EQ(c.size(), 100u);
+  c.resize(37);
+  EXPECT_EQ(c.size(), 37u);
+}
+
+TEST(CacheConcurrencyTest, StressMixedOperations) {
+  hotpath::concurrent_lru_cache<std::uint64_t, std::uint64_t> c(256);
+  std::atomic<std::uint64_t> evicted{0};
+  c.set_eviction_listener([&](const std::uint64_t& k, std::uint64_t&& v, eviction_cause) {
+    EXPECT_EQ(v, k * 7 + 1);
+    evicted.fetch_add(1, std::memory_order_relaxed);
+  });
+  constexpr int threads = 4;
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&c, t] {
+      std::mt19937_64 rng(static_cast<std::uint64_t>(t) + 100);
+      for (int i = 0; i < 20000; ++i) {
+        const std::uint64_t k = rng() % 1024;
+        switch (rng() % 8) {
+          case 0:
+            c.erase(k);
+            break;
+          case 1:
+            c.put(k, k * 7 + 1);
+            break;
+          case 2:
+            EXPECT_EQ(c.get_or_insert_with(k, [k] { return k * 7 + 1; }), k * 7 + 1);
+            break;
+          default:
+            if (auto v = c.get(k)) {
+              EXPECT_EQ(*v, k * 7 + 1);
+            }
+        }
+      }
+    });
+  }
+  for (auto& th : ts) th.join();
+  EXPECT_LE(c.size(), 256u);
+  const auto s = c.stats();
+  EXPECT_GT(s.hits, 0u);
+  EXPECT_GT(s.evictions, 0u);
+  EXPECT_GT(evicted.load(), 0u);
+}
+
+TEST(CacheConcurrencyTest, GetOrInsertWithIsSingleFlight) {
+  for (int round = 0; round < 5; ++round) {
+    hotpath::concurrent_lru_cache<int, std::string> c(100);
+    std::atomic<int> calls{0};
+    constexpr int threads = 6;
+    std::barrier start(threads);
+    std::vector<std::thread> ts;
+    std::vector<std::string> results(threads);
+    for (int t = 0; t < threads; ++t) {
+      ts.emplace_back([&, t] {
+        start.arrive_and_wait();
+        results[static_cast<std::size_t>(t)] = c.get_or_insert_with(42, [&] {
+          calls.fetch_add(1);
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          return std::string("loaded");
+        });
+      });
+    }
+    for (auto& th : ts) th.join();
+    EXPECT_EQ(calls.load(), 1);  // the others waited (or hit the stored value)
+    for (const auto& r : results) EXPECT_EQ(r, "loaded");
+  }
+}
+
+TEST(CacheConcurrencyTest, LoaderExceptionReachesWaitersAndCacheStaysEmpty) {
+  hotpath::concurrent_lru_cache<int, int> c(100);
+  constexpr int threads = 4;
+  std::barrier start(threads);
+  std::atomic<int> thrown{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&] {
+      start.arrive_and_wait();
+      try {
+        (void)c.get_or_insert_with(7, []() -> int {
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          throw std::runtime_error("load failed");
+        });
+      } catch (const std::runtime_error&) {
+        thrown.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : ts) th.join();
+  EXPECT_EQ(thrown.load(), threads);
+  EXPECT_FALSE(c.contains(7));
+}
+
+TEST(CacheConcurrencyTest, ExpiryUnderConcurrency) {
+  hotpath::basic_cache<int, int, hc::sharded<4>, hc::sieve, hc::expire_after_write<>> c(
+      512, hc::expire_after_write<>{std::chrono::milliseconds(1)});
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 3; ++t) {
+    ts.emplace_back([&c, t] {
+      for (int i = 0; i < 5000; ++i) {
+        const int k = (i * 31 + t) % 700;
+        if (auto v = c.get(k)) {
+          EXPECT_EQ(*v, k);
+        } else {
+          c.put(k, k);
+        }
+        if (i % 1000 == 0) c.purge_expired();
+      }
+    });
+  }
+  for (auto& th : ts) th.join();
+  EXPECT_LE(c.size(), 512u);
+}
+
+}  // namespace
