@@ -164,11 +164,10 @@ class basic_interner {
     const std::uint64_t h = hash_(s);
     shard& sh = shard_of(h);
     std::lock_guard<lock_type> lock(sh.mutex);
-    const auto hi = static_cast<std::uint32_t>(h >> 32);
-    std::size_t pos;
-    const std::uint32_t id = sh.index.find(hi, equals(s), pos);
+    std::size_t pos = 0;
+    const std::uint32_t id = sh.index.find(h, equals(s), pos);
     if (HOTPATH_LIKELY(id != detail::interner_empty_id)) return symbol{id};
-    return insert(sh, s, hi, pos);
+    return insert(sh, s, h, pos);
   }
 
   // The symbol of s if it was interned, else nullopt. Never inserts or allocates: the call for
@@ -291,7 +290,7 @@ class basic_interner {
  private:
   using lock_type = std::conditional_t<concurrent, std::mutex, detail::interner_no_lock>;
   using store_type = detail::interner_store<upstream_type>;
-  using index_type = detail::interner_index<upstream_type>;
+  using index_type = detail::interner_index<upstream_type, !concurrent>;
 
   struct alignas(concurrent ? 64 : alignof(void*)) shard {
     explicit shard(const upstream_type& up) noexcept : store(up) {}
@@ -323,20 +322,22 @@ class basic_interner {
 
   HOTPATH_ALWAYS_INLINE std::optional<symbol> find_in(const shard& sh, std::string_view s,
                                                       std::uint64_t h) const noexcept {
-    std::size_t pos;
-    const std::uint32_t id = sh.index.find(static_cast<std::uint32_t>(h >> 32), equals(s), pos);
+    std::size_t pos = 0;
+    const std::uint32_t id = sh.index.find(h, equals(s), pos);
     if (id == detail::interner_empty_id) return std::nullopt;
     return symbol{id};
   }
 
   // A new string for shard sh (its lock held); pos is its empty slot.
-  HOTPATH_NOINLINE symbol insert(shard& sh, std::string_view s, std::uint32_t hi, std::size_t pos) {
+  HOTPATH_NOINLINE symbol insert(shard& sh, std::string_view s, std::uint64_t h, std::size_t pos) {
     if (frozen_.load(std::memory_order_relaxed)) detail::interner_throw_frozen();
     if (s.size() > max_length) detail::interner_throw_too_long(s.size(), max_length);
     if (size() >= max_symbols) detail::interner_throw_full(max_symbols);  // before any memory
     if (sh.index.full()) {
-      sh.index.grow(upstream_);
-      pos = sh.index.empty_slot(hi);
+      sh.index.grow(upstream_, [this](std::uint32_t id) noexcept {
+        return hash_(detail::interner_unpack(table_.get(id)));
+      });
+      pos = sh.index.empty_slot(h);
     }
     if constexpr (concurrent) {
       const std::uint64_t entry = sh.store.put(s);
@@ -351,13 +352,13 @@ class basic_interner {
       }
       const auto id = static_cast<std::uint32_t>(n);
       table_.set(id, entry);
-      sh.index.insert_at(pos, id, hi);
+      sh.index.insert_at(pos, id, h);
       return symbol{id};
     } else {
       const auto id = static_cast<std::uint32_t>(count_);
       table_.ensure(id, upstream_);
       table_.set(id, sh.store.put(s));
-      sh.index.insert_at(pos, id, hi);
+      sh.index.insert_at(pos, id, h);
       ++count_;
       return symbol{id};
     }

@@ -55,6 +55,16 @@ inline std::uint64_t interner_fresh_seed() noexcept {
   static std::atomic<std::uint64_t> counter{0};
   return interner_mix64(process_seed + counter.fetch_add(1, std::memory_order_relaxed));
 }
+// XXH3-64 of s: identifiers and keys are short, so the <= 16-byte kernel is called directly
+// (inlined, no length dispatch or call); longer inputs take the usual entry point.
+HOTPATH_ALWAYS_INLINE std::uint64_t interner_xxh3(std::string_view s, std::uint64_t seed) noexcept {
+  if (HOTPATH_LIKELY(s.size() <= 16)) {
+    return XXH3_len_0to16_64b(reinterpret_cast<const xxh_u8*>(s.data()), s.size(), XXH3_kSecret,
+                              seed);
+  }
+  return xxh3_64(s.data(), s.size(), seed);
+}
+
 }  // namespace detail
 
 // ---------------------------------------------------------------------------------------------
@@ -70,7 +80,7 @@ struct seeded_xxh3 {
   seeded_xxh3() noexcept : seed_(detail::interner_fresh_seed()) {}
   explicit seeded_xxh3(std::uint64_t seed) noexcept : seed_(seed) {}
   [[nodiscard]] HOTPATH_ALWAYS_INLINE std::uint64_t operator()(std::string_view s) const noexcept {
-    return detail::xxh3_64(s.data(), s.size(), seed_);
+    return detail::interner_xxh3(s, seed_);
   }
   [[nodiscard]] std::uint64_t seed() const noexcept { return seed_; }
 
@@ -84,7 +94,7 @@ template <std::uint64_t Seed = 0>
 struct fixed_seed_xxh3 {
   using interner_policy_kind = detail::interner_hash_kind;
   [[nodiscard]] HOTPATH_ALWAYS_INLINE std::uint64_t operator()(std::string_view s) const noexcept {
-    return detail::xxh3_64(s.data(), s.size(), Seed);
+    return detail::interner_xxh3(s, Seed);
   }
 };
 
