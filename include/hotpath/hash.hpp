@@ -10,6 +10,7 @@
 #define HOTPATH_HASH_HPP
 
 #include <hotpath/hash/algorithms.hpp>
+#include <hotpath/hash/change_detector.hpp>
 #include <hotpath/hash/digest.hpp>
 #include <hotpath/hash/file_source.hpp>
 #include <hotpath/hash/hash_file.hpp>
