@@ -173,6 +173,12 @@ class change_detector {
   void clear() noexcept { entries_.clear(); }
   std::size_t size() const noexcept { return entries_.size(); }
   const change_stats& stats() const noexcept { return stats_; }
+  // Calls f(const std::string& path, const entry&) for every remembered path (unspecified
+  // order); f must not modify the detector.
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& [path, e] : entries_) f(path, e);
+  }
   // The remembered entry for `path`, or nullptr.
   const entry* find(const std::filesystem::path& path) const {
     auto it = entries_.find(path.native());
