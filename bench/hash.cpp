@@ -226,6 +226,108 @@ void sha256sum_file(benchmark::State& state) {
 
 constexpr std::int64_t k256m = std::int64_t{256} << 20;
 
+// ---- trees: 2,000 x 16 KiB + 8 x 8 MiB files in 50 directories ------------------------------
+struct tree_fixture {
+  fs::path root;
+  std::vector<fs::path> files;
+  std::size_t bytes = 0;
+  tree_fixture() {
+    root = tmp().dir / "tree";
+    const auto& src = buffer(0);
+    std::size_t off = 0;
+    auto make = [&](const fs::path& p, std::size_t n) {
+      int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (off + n > src.size()) off = 0;
+      if (::write(fd, src.data() + off, n) != static_cast<ssize_t>(n)) std::abort();
+      off += n;
+      // Settled files (mtime an hour ago), as in a cache validation of an old tree.
+      struct ::timespec ts[2];
+      ::clock_gettime(CLOCK_REALTIME, &ts[0]);
+      ts[0].tv_sec -= 3600;
+      ts[1] = ts[0];
+      ::futimens(fd, ts);
+      ::close(fd);
+      files.push_back(p);
+      bytes += n;
+    };
+    for (int d = 0; d < 50; ++d) fs::create_directories(root / ("dir" + std::to_string(d)));
+    for (int i = 0; i < 2000; ++i) {
+      make(root / ("dir" + std::to_string(i % 50)) / ("small" + std::to_string(i)), 16 << 10);
+    }
+    for (int i = 0; i < 8; ++i) {
+      make(root / ("dir" + std::to_string(i * 6)) / ("big" + std::to_string(i)), 8 << 20);
+    }
+  }
+  void recache_all() const {
+    for (const auto& f : files) recache(f);
+  }
+};
+const tree_fixture& tree() {
+  static tree_fixture t;
+  return t;
+}
+
+template <class F>
+void run_tree(benchmark::State& state, bool recache_first, F&& f) {
+  const auto& t = tree();
+  for (auto _ : state) {
+    if (recache_first) t.recache_all();
+    const auto t0 = std::chrono::steady_clock::now();
+    if (!f(t)) {
+      state.SkipWithError("failed (is xxhsum installed?)");
+      break;
+    }
+    const auto t1 = std::chrono::steady_clock::now();
+    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(t.files.size()));
+}
+
+void hotpath_hash_tree(benchmark::State& state) {
+  run_tree(state, true, [&](const tree_fixture& t) {
+    hotpath::tree_options<hotpath::xxh3_64> opt;
+    opt.threads = static_cast<unsigned>(state.range(0));
+    std::error_code ec;
+    benchmark::DoNotOptimize(hotpath::hash_tree<hotpath::xxh3_64>(t.root, opt, ec));
+    return !ec;
+  });
+}
+void find_xargs_xxhsum(benchmark::State& state) {
+  run_tree(state, true, [](const tree_fixture& t) {
+    return run_tool(
+        {"sh", "-c", "find '" + t.root.string() + "' -type f -print0 | xargs -0 xxhsum -H3"});
+  });
+}
+// Revalidating the unchanged tree through a warmed change_detector (metadata hits only).
+void hotpath_change_detector_revalidate(benchmark::State& state) {
+  hotpath::change_detector<hotpath::xxh3_64> cd;
+  for (const auto& f : tree().files) cd.check(f);
+  run_tree(state, false, [&](const tree_fixture& t) {
+    std::error_code ec;
+    std::size_t changed = 0;
+    for (fs::recursive_directory_iterator it(t.root), end; it != end; ++it) {
+      if (!it->is_regular_file()) continue;
+      changed += cd.check(it->path(), ec).status != hotpath::change_status::unchanged;
+    }
+    return changed == 0 && !ec;
+  });
+  state.counters["rehashes"] = static_cast<double>(cd.stats().rehashes - tree().files.size());
+}
+// The floor: the same walk and one stat() per file, nothing else.
+void walk_and_stat(benchmark::State& state) {
+  run_tree(state, false, [](const tree_fixture& t) {
+    std::size_t total = 0;
+    for (fs::recursive_directory_iterator it(t.root), end; it != end; ++it) {
+      if (!it->is_regular_file()) continue;
+      struct ::stat st;
+      if (::stat(it->path().c_str(), &st) == 0) total += static_cast<std::size_t>(st.st_size);
+    }
+    benchmark::DoNotOptimize(total);
+    return true;
+  });
+}
+
 void mem_sizes(benchmark::internal::Benchmark* b) {
   b->Arg(64)->Arg(4096)->Arg(1 << 20)->Arg(64 << 20);
 }
@@ -302,6 +404,24 @@ BENCHMARK(sha256sum_file)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 #endif
+BENCHMARK(hotpath_hash_tree)
+    ->Name("hash/hotpath_hash_tree/tree2008")
+    ->Arg(2)
+    ->Arg(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(find_xargs_xxhsum)
+    ->Name("hash/find_xargs_xxhsum_H3/tree2008")
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(hotpath_change_detector_revalidate)
+    ->Name("hash/hotpath_change_detector/revalidate2008")
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(walk_and_stat)
+    ->Name("hash/walk_and_stat_only/revalidate2008")
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 // read vs mmap crossover (page-cached files of growing size).
 BENCHMARK(hotpath_file<hotpath::xxh3_64, hotpath::read_source<>>)
     ->Name("hash/hotpath_xxh3_read256k/crossover")
