@@ -38,7 +38,7 @@ struct upstream_log {
 struct counting_upstream {
   using arena_policy_kind = hotpath::arena_upstream_tag;
   upstream_log* log;
-  void* allocate(std::size_t n) noexcept {
+  void* allocate(std::size_t n) const noexcept {
     ++log->calls;
     if (n > log->fail_above || n > log->budget - log->live_bytes) {
       ++log->failures;
@@ -51,7 +51,7 @@ struct counting_upstream {
     log->sizes.push_back(n);
     return p;
   }
-  void deallocate(void* p, std::size_t n) noexcept {
+  void deallocate(void* p, std::size_t n) const noexcept {
     --log->live;
     log->live_bytes -= n;
     std::free(p);
@@ -192,7 +192,8 @@ TYPED_TEST(ArenaTyped, CopiedStringsAreStableAndTerminated) {
     const std::string_view v = i % 2 ? a.copy(s) : a.copy_c_str(s);
     EXPECT_NE(static_cast<const void*>(v.data()), static_cast<const void*>(s.data()));
     if (i % 2 == 0) {
-      EXPECT_EQ(v.data()[v.size()], '\0');
+      const char* chars = v.data();
+      EXPECT_EQ(chars[v.size()], '\0');  // one past the view
     }
     kept.emplace_back(std::move(s), v);
   }
@@ -228,7 +229,7 @@ TEST(Arena, AllocateArrayChecksOverflow) {
   line* l = a.allocate_array<line>(10);
   EXPECT_TRUE(aligned(l, 64));
   std::memset(l, 1, 10 * sizeof(line));
-  double* d = a.allocate_array<double>(0);
+  auto* d = a.allocate_array<double>(0);
   EXPECT_NE(d, nullptr);
 }
 
@@ -269,7 +270,7 @@ TEST(Arena, ThrowingConstructorLeavesArenaConsistent) {
     explicit thrower(bool t) {
       if (t) throw std::runtime_error("no");
     }
-    ~thrower() {}
+    ~thrower() {}  // NOLINT(modernize-use-equals-default): must be non-trivial
   };
   EXPECT_THROW((void)a.create<thrower>(true), std::runtime_error);
   (void)a.create<thrower>(false);
@@ -449,6 +450,7 @@ TEST(Arena, NullMemoryResourceUpstream) {
 TEST(Arena, MoveTransfersChunks) {
   hotpath::arena a;
   std::vector<std::string_view> views;
+  views.reserve(500);
   for (int i = 0; i < 500; ++i) views.push_back(a.copy("value-" + std::to_string(i)));
   const hotpath::arena_stats s = a.stats();
   hotpath::arena b(std::move(a));
@@ -504,8 +506,10 @@ TEST(ArenaAdaptors, StdContainersOnArenaAllocator) {
   // Hashed through the string_view conversion every basic_string has.
   using map =
       std::unordered_map<arena_string, int, std::hash<std::string_view>,
-                         std::equal_to<arena_string>, alloc<std::pair<const arena_string, int>>>;
-  map m(16, std::hash<std::string_view>{}, std::equal_to<arena_string>{}, a);
+                         std::equal_to<arena_string>,  // NOLINT(modernize-use-transparent-functors)
+                         alloc<std::pair<const arena_string, int>>>;
+  map m(16, std::hash<std::string_view>{}, std::equal_to<arena_string>{},  // NOLINT
+        a);
   std::unordered_map<std::string, int> model;
   std::mt19937 rng(42);
   for (int i = 0; i < 5000; ++i) {

@@ -42,6 +42,7 @@ class arena_allocator {
 
   // Storage for n objects; throws std::bad_array_new_length on overflow, std::bad_alloc when
   // upstream fails.
+  // NOLINTBEGIN(bugprone-sizeof-expression): T may be a pointer (bucket arrays), that is fine
   [[nodiscard]] T* allocate(std::size_t n) {
     static_assert(alignof(T) <= Arena::max_alignment, "arena_allocator: alignof(T) > 4096");
     if (n > std::numeric_limits<std::size_t>::max() / sizeof(T)) {
@@ -50,6 +51,7 @@ class arena_allocator {
     return static_cast<T*>(arena_->allocate(n * sizeof(T), alignof(T)));
   }
   void deallocate(T* p, std::size_t n) noexcept { arena_->deallocate(p, n * sizeof(T)); }
+  // NOLINTEND(bugprone-sizeof-expression)
 
   [[nodiscard]] Arena& get_arena() const noexcept { return *arena_; }
 

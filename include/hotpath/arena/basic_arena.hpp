@@ -433,7 +433,7 @@ class basic_arena {
     void* m = upstream_.allocate(size);
     if (m == nullptr) return nullptr;
     HOTPATH_ASSERT(detail::arena_addr(m) % alignof(std::max_align_t) == 0);
-    chunk* c = ::new (m) chunk{nullptr, size};
+    auto* c = ::new (m) chunk{nullptr, size};
     reserved_ += size;
     ++chunks_;
     HOTPATH_POISON(data(c), size - detail::arena_header_size);

@@ -34,8 +34,10 @@ struct arena_inline_tag {};
 // Chunks from ::operator new(std::nothrow) / sized ::operator delete. The default.
 struct new_delete_upstream {
   using arena_policy_kind = arena_upstream_tag;
-  [[nodiscard]] void* allocate(std::size_t n) noexcept { return ::operator new(n, std::nothrow); }
-  void deallocate(void* p, [[maybe_unused]] std::size_t n) noexcept {
+  [[nodiscard]] static void* allocate(std::size_t n) noexcept {
+    return ::operator new(n, std::nothrow);
+  }
+  static void deallocate(void* p, [[maybe_unused]] std::size_t n) noexcept {
 #if defined(__cpp_sized_deallocation)  // clang < 19 needs -fsized-deallocation for it
     ::operator delete(p, n);
 #else
@@ -47,8 +49,8 @@ struct new_delete_upstream {
 // Chunks from std::malloc / std::free.
 struct malloc_upstream {
   using arena_policy_kind = arena_upstream_tag;
-  [[nodiscard]] void* allocate(std::size_t n) noexcept { return std::malloc(n); }
-  void deallocate(void* p, std::size_t) noexcept { std::free(p); }
+  [[nodiscard]] static void* allocate(std::size_t n) noexcept { return std::malloc(n); }
+  static void deallocate(void* p, std::size_t) noexcept { std::free(p); }
 };
 
 // Chunks from any std::pmr::memory_resource (not owned; it must outlive the arena). Implicitly
