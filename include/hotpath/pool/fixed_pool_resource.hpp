@@ -49,7 +49,7 @@ class fixed_pool_resource : public std::pmr::memory_resource {
   std::size_t alignment() const noexcept { return alignment_; }
   std::pmr::memory_resource* upstream_resource() const noexcept { return upstream_; }
   // Blocks handed out from the pool (forwarded requests are not counted).
-  std::size_t live() const noexcept { return live_; }
+  std::size_t live() const noexcept { return storage_.carved() - storage_.free_count(); }
   // Blocks the pool's slabs can hold.
   std::size_t capacity() const noexcept { return storage_.capacity(); }
 
@@ -61,7 +61,6 @@ class fixed_pool_resource : public std::pmr::memory_resource {
       void* p = storage_.allocate();
       if (HOTPATH_UNLIKELY(p == nullptr)) detail::pool_throw_bad_alloc();
       detail::pool_mark_used(p);
-      ++live_;
       return p;
     }
     return upstream_->allocate(bytes, align);
@@ -73,7 +72,6 @@ class fixed_pool_resource : public std::pmr::memory_resource {
       HOTPATH_UNPOISON(p, storage_.stride());
       detail::pool_check_not_freed(p);
       detail::pool_mark_freed(p);
-      --live_;
       storage_.deallocate(p);
       return;
     }
@@ -111,7 +109,6 @@ class fixed_pool_resource : public std::pmr::memory_resource {
   std::size_t block_size_;
   std::size_t alignment_;
   std::pmr::memory_resource* upstream_;
-  std::size_t live_ = 0;
   detail::freelist_storage storage_;
 };
 
