@@ -8,7 +8,8 @@
 // - Two slot forms. Packed (single-threaded interner): 4 bytes, id + 1 in the low k bits and
 //   32 - k hash bits above them, 7/8 maximum load, growth re-hashes the strings. Wide (sharded
 //   interner, whose shard-local capacity does not bound the global ids): 8 bytes {id, high 32
-//   hash bits}, 3/4 maximum load, growth rehashes from the cached bits alone.
+//   hash bits}, 3/4 maximum load, growth rehashes from the cached bits alone; its slots are
+//   atomic words so that lookups need no lock (old arrays are kept until destruction).
 // - At k = 32 the table cannot grow; it then holds up to 2^32 - 1 entries, which is the symbol
 //   limit anyway, and stays correct (slower) up to it.
 // - A table that never inserted points at a shared, never-written empty sentinel, so lookups
@@ -20,6 +21,7 @@
 
 #include <hotpath/detail/config.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -28,109 +30,142 @@
 
 namespace hotpath::detail {
 
-struct interner_slot {
-  std::uint32_t id;
-  std::uint32_t hash;
-};
-
 inline constexpr std::uint32_t interner_empty_id = 0xFFFFFFFFu;
-inline constexpr interner_slot interner_no_slots[1] = {{interner_empty_id, 0}};
 inline constexpr std::uint32_t interner_no_packed_slots[2] = {0, 0};
 
-// Wide form (used by the sharded interner, where a shard's ids are global and unbounded by
-// its capacity): 8-byte slots {id, high 32 hash bits}, rehash from the cached bits.
+// Wide form (sharded interner, where a shard's ids are global and unbounded by its
+// capacity): 8-byte slots {high 32 hash bits, id} read and written as one atomic word, so
+// find() may run without the shard's lock while a writer holding it inserts or grows. A slot
+// is stored (release) after its id's table entry is written, so a reader that loads it
+// (acquire) sees the entry. Growth publishes a new array (release) and keeps the old one
+// until release(): a reader still probing it sees every id it held, and a miss there only
+// sends the caller to the locked path, which probes the current array again.
 template <class Upstream, bool Packed>
 class interner_index {
+  static constexpr std::uint64_t empty_slot_value = ~std::uint64_t{0};  // id 0xFFFFFFFF
+
+  struct array {
+    array* retired;  // the array this one replaced (kept for lock-free readers)
+    std::size_t mask;
+    unsigned shift;  // 32 - log2(capacity)
+  };
+  static std::uint64_t* slots_of(array* a) noexcept {
+    return reinterpret_cast<std::uint64_t*>(reinterpret_cast<std::byte*>(a) + sizeof(array));
+  }
+  static std::size_t array_bytes(std::size_t cap) noexcept {
+    return sizeof(array) + cap * sizeof(std::uint64_t);
+  }
+
  public:
   interner_index() noexcept = default;
   interner_index(const interner_index&) = delete;
   interner_index& operator=(const interner_index&) = delete;
-  ~interner_index() { HOTPATH_ASSERT(slots_ == interner_no_slots); }
+  ~interner_index() { HOTPATH_ASSERT(cur_.load(std::memory_order_relaxed) == nullptr); }
 
   // The id whose hash is h and for which eq(id) holds, or interner_empty_id; then `pos` is
-  // the empty slot where it belongs. Never allocates.
+  // the empty slot where it belongs (meaningful only with the writer's lock held). Never
+  // allocates; safe without the lock (a miss is then only a hint).
   template <class Eq>
   [[nodiscard]] HOTPATH_ALWAYS_INLINE std::uint32_t find(std::uint64_t h, Eq&& eq,
                                                          std::size_t& pos) const noexcept {
-    const auto h32 = static_cast<std::uint32_t>(h >> 32);
-    std::size_t i = static_cast<std::size_t>(std::uint64_t{h32} >> shift_);
+    array* a = cur_.load(std::memory_order_acquire);
+    if (HOTPATH_UNLIKELY(a == nullptr)) {
+      pos = 0;
+      return interner_empty_id;
+    }
+    const std::uint64_t tag = h & 0xFFFFFFFF00000000ull;
+    std::uint64_t* slots = slots_of(a);
+    std::size_t i = static_cast<std::size_t>(h >> 32 >> a->shift);
     for (;;) {
-      const interner_slot s = slots_[i];
-      if (s.id == interner_empty_id) {
+      const std::uint64_t s =
+          std::atomic_ref<std::uint64_t>(slots[i]).load(std::memory_order_acquire);
+      if (s == empty_slot_value) {
         pos = i;
         return interner_empty_id;
       }
-      if (s.hash == h32 && eq(s.id)) return s.id;
-      i = (i + 1) & mask_;
+      const auto id = static_cast<std::uint32_t>(s);
+      if ((s & 0xFFFFFFFF00000000ull) == tag && eq(id)) return id;
+      i = (i + 1) & a->mask;
     }
   }
 
-  // True when the next insert must grow() first.
+  // True when the next insert must grow() first. Writer only.
   [[nodiscard]] bool full() const noexcept { return size_ >= grow_at_; }
 
-  // Doubles the table (or makes the first one). Throws std::bad_alloc (or length_error past
-  // 2^32 slots), leaving it unchanged. rehash is unused: the cached bits suffice.
+  // Doubles the table (or makes the first one). Writer only. Throws std::bad_alloc (or
+  // length_error past 2^32 slots), leaving it unchanged. rehash is unused: the cached bits
+  // suffice.
   template <class Rehash>
   void grow(Upstream& up, Rehash&&) {
-    const unsigned k = (slots_ == interner_no_slots) ? 4 : 33 - shift_;  // new log2(capacity)
+    array* old = cur_.load(std::memory_order_relaxed);
+    const unsigned k = old == nullptr ? 4 : 33 - old->shift;  // new log2(capacity)
     if (k > 32) throw std::length_error("hotpath::interner: index cannot exceed 2^32 slots");
     const std::size_t cap = std::size_t{1} << k;
-    auto* fresh = static_cast<interner_slot*>(up.allocate(cap * sizeof(interner_slot)));
-    if (fresh == nullptr) throw std::bad_alloc();
-    std::memset(static_cast<void*>(fresh), 0xFF, cap * sizeof(interner_slot));
-    const unsigned shift = 32 - k;
-    const std::size_t mask = cap - 1;
-    if (slots_ != interner_no_slots) {
-      for (std::size_t j = 0; j <= mask_; ++j) {
-        const interner_slot s = slots_[j];
-        if (s.id == interner_empty_id) continue;
-        std::size_t i = static_cast<std::size_t>(std::uint64_t{s.hash} >> shift);
-        while (fresh[i].id != interner_empty_id) i = (i + 1) & mask;
+    void* p = up.allocate(array_bytes(cap));
+    if (p == nullptr) throw std::bad_alloc();
+    auto* a = ::new (p) array{old, cap - 1, 32 - k};
+    std::uint64_t* fresh = slots_of(a);
+    std::memset(static_cast<void*>(fresh), 0xFF, cap * sizeof(std::uint64_t));
+    if (old != nullptr) {
+      std::uint64_t* from = slots_of(old);
+      for (std::size_t j = 0; j <= old->mask; ++j) {
+        const std::uint64_t s =
+            std::atomic_ref<std::uint64_t>(from[j]).load(std::memory_order_relaxed);
+        if (s == empty_slot_value) continue;
+        std::size_t i = static_cast<std::size_t>(s >> 32 >> a->shift);
+        while (fresh[i] != empty_slot_value) i = (i + 1) & a->mask;
         fresh[i] = s;
       }
-      up.deallocate(slots_, (mask_ + 1) * sizeof(interner_slot));
     }
-    slots_ = fresh;
-    shift_ = shift;
-    mask_ = mask;
+    bytes_ += array_bytes(cap);
+    cur_.store(a, std::memory_order_release);
     grow_at_ = k == 32 ? cap - 1 : cap / 4 * 3;
   }
 
-  // The empty slot for hash h (after grow(), whose rehash moved everything).
+  // The empty slot for hash h in the current array. Writer only.
   [[nodiscard]] std::size_t empty_slot(std::uint64_t h) const noexcept {
-    std::size_t i = static_cast<std::size_t>(h >> 32 >> shift_);
-    while (slots_[i].id != interner_empty_id) i = (i + 1) & mask_;
+    array* a = cur_.load(std::memory_order_relaxed);
+    std::uint64_t* slots = slots_of(a);
+    std::size_t i = static_cast<std::size_t>(h >> 32 >> a->shift);
+    while (std::atomic_ref<std::uint64_t>(slots[i]).load(std::memory_order_relaxed) !=
+           empty_slot_value) {
+      i = (i + 1) & a->mask;
+    }
     return i;
   }
 
-  // Fills empty slot pos. Precondition: !full() and pos came from find()/empty_slot() since
-  // the last change.
+  // Fills empty slot pos. Writer only; precondition: !full() and pos came from find() or
+  // empty_slot() under the same lock hold.
   void insert_at(std::size_t pos, std::uint32_t id, std::uint64_t h) noexcept {
-    HOTPATH_ASSERT(size_ < grow_at_ && slots_[pos].id == interner_empty_id);
-    slots_[pos] = interner_slot{id, static_cast<std::uint32_t>(h >> 32)};
+    HOTPATH_ASSERT(size_ < grow_at_);
+    std::uint64_t* slots = slots_of(cur_.load(std::memory_order_relaxed));
+    std::atomic_ref<std::uint64_t>(slots[pos])
+        .store((h & 0xFFFFFFFF00000000ull) | id, std::memory_order_release);
     ++size_;
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
-  [[nodiscard]] std::size_t bytes() const noexcept {
-    return slots_ == interner_no_slots ? 0 : (mask_ + 1) * sizeof(interner_slot);
-  }
+  // Bytes held, retired arrays included.
+  [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }
 
   void release(Upstream& up) noexcept {
-    if (slots_ != interner_no_slots) up.deallocate(slots_, bytes());
-    slots_ = const_cast<interner_slot*>(interner_no_slots);  // never written: full() is true
-    shift_ = 32;
-    mask_ = 0;
+    array* a = cur_.load(std::memory_order_relaxed);
+    while (a != nullptr) {
+      array* prev = a->retired;
+      up.deallocate(a, array_bytes(a->mask + 1));
+      a = prev;
+    }
+    cur_.store(nullptr, std::memory_order_relaxed);
     size_ = 0;
     grow_at_ = 0;
+    bytes_ = 0;
   }
 
  private:
-  interner_slot* slots_ = const_cast<interner_slot*>(interner_no_slots);
-  unsigned shift_ = 32;  // 32 - log2(capacity)
-  std::size_t mask_ = 0;
+  std::atomic<array*> cur_{nullptr};
   std::size_t size_ = 0;
   std::size_t grow_at_ = 0;
+  std::size_t bytes_ = 0;
 };
 
 // Packed form (single-threaded interner, where every id is below the capacity): 4-byte slots.

@@ -91,8 +91,9 @@ concept interner_policy = detail::interner_policy_is<P, detail::interner_hash_ki
 // Maps strings to dense 32-bit symbols and back. Not copyable or movable (views and the
 // frozen view point into it; hold it in a std::unique_ptr to pass it around).
 // Thread-safety: single_threaded (default): one thread at a time; sharded<N>: every member may
-// be called from any number of threads at once, except that iteration and memory_usage() see
-// a consistent state only when no intern() runs concurrently (use freeze() for that).
+// be called from any number of threads at once (find, resolve and intern of a present string
+// take no lock), except that iteration sees a consistent state only when no intern() runs
+// concurrently (use freeze() for that).
 template <interner_policy... Policies>
 class basic_interner {
   static_assert(detail::count_interner_policy<detail::interner_hash_kind, Policies...> <= 1,
@@ -160,23 +161,28 @@ class basic_interner {
   // one index probe. Throws interner_full at max_symbols, std::length_error when |s| >
   // max_length, std::logic_error for a new string after freeze(), std::bad_alloc; on any throw
   // the interner is unchanged (at most some arena bytes are lost).
+  // When concurrent, a string already present is found without taking any lock; only a
+  // miss takes its shard's mutex (and looks again before inserting).
   HOTPATH_ALWAYS_INLINE symbol intern(std::string_view s) {
     const std::uint64_t h = hash_(s);
     shard& sh = shard_of(h);
-    std::lock_guard<lock_type> lock(sh.mutex);
     std::size_t pos = 0;
+    if constexpr (concurrent) {
+      const std::uint32_t seen = sh.index.find(h, equals(s), pos);
+      if (HOTPATH_LIKELY(seen != detail::interner_empty_id)) return symbol{seen};
+    }
+    std::lock_guard<lock_type> lock(sh.mutex);
     const std::uint32_t id = sh.index.find(h, equals(s), pos);
     if (HOTPATH_LIKELY(id != detail::interner_empty_id)) return symbol{id};
     return insert(sh, s, h, pos);
   }
 
   // The symbol of s if it was interned, else nullopt. Never inserts or allocates: the call for
-  // untrusted input. O(|s|); takes the shard's lock when concurrent.
+  // untrusted input. O(|s|), no lock (a string being interned concurrently may or may not be
+  // seen; one interned before, in this thread or through synchronisation, always is).
   [[nodiscard]] HOTPATH_ALWAYS_INLINE std::optional<symbol> find(std::string_view s) const {
     const std::uint64_t h = hash_(s);
-    shard& sh = shard_of(h);
-    std::lock_guard<lock_type> lock(sh.mutex);
-    return find_in(sh, s, h);
+    return find_in(shard_of(h), s, h);
   }
 
   [[nodiscard]] bool contains(std::string_view s) const { return find(s).has_value(); }
