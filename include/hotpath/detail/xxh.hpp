@@ -87,7 +87,7 @@ inline XXH64_hash_t xxh3_64(const void* p, std::size_t n, XXH64_hash_t seed) noe
     return h;
   }
 #endif
-  return XXH3_64bits_withSeed(p, n, seed);
+  return seed == 0 ? XXH3_64bits(p, n) : XXH3_64bits_withSeed(p, n, seed);
 }
 
 inline XXH128_hash_t xxh3_128(const void* p, std::size_t n, XXH64_hash_t seed) noexcept {

@@ -23,6 +23,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <new>
 #include <string_view>
 #include <utility>
@@ -66,10 +67,8 @@ concept seeded_hash_algorithm = hash_algorithm<A> &&
 namespace detail {
 
 inline void store_be64(std::byte* out, std::uint64_t v) noexcept {
-  for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<std::byte>(v & 0xffu);
-    v >>= 8;
-  }
+  v = __builtin_bswap64(v);  // canonical = big-endian; one bswap + store
+  std::memcpy(out, &v, 8);
 }
 
 // XXH3 streaming state: XXH3_state_t wants 64-byte alignment, which the member carries.
