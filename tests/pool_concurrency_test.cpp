@@ -43,6 +43,7 @@ TYPED_TEST(PoolConcurrency, ThreadsChurnPrivately) {
   TypeParam pool;
   std::atomic<int> corrupt{0};
   std::vector<std::thread> ts;
+  ts.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     ts.emplace_back([&, t] {
       std::mt19937 rng(1000 + static_cast<unsigned>(t));
@@ -79,6 +80,7 @@ TYPED_TEST(PoolConcurrency, CrossThreadDestroy) {
   constexpr int kPerProducer = 20000;
 
   std::vector<std::thread> ts;
+  ts.reserve(kThreads);
   for (int t = 0; t < kThreads / 2; ++t) {
     ts.emplace_back([&, t] {
       std::vector<tagged*> batch;
@@ -131,6 +133,7 @@ TEST(PoolConcurrencyCaps, LiveCapHoldsUnderContention) {
   std::atomic<std::size_t> max_seen{0};
   std::atomic<int> nulls{0};
   std::vector<std::thread> ts;
+  ts.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     ts.emplace_back([&, t] {
       std::mt19937 rng(7 + static_cast<unsigned>(t));
@@ -202,6 +205,7 @@ TEST(PoolConcurrencyLifetime, PoolDestroyedWhileAThreadStillCachesForIt) {
 TEST(PoolConcurrencyLifetime, ManyPoolsPerThread) {
   // More pools than hint slots, used alternately from two threads.
   std::vector<std::unique_ptr<hotpath::concurrent_object_pool<tagged, 4>>> pools;
+  pools.reserve(9);
   for (int i = 0; i < 9; ++i) {
     pools.push_back(std::make_unique<hotpath::concurrent_object_pool<tagged, 4>>());
   }

@@ -65,8 +65,8 @@ struct alignas(64) item64 {
 
 struct alignas(256) item256 {
   std::uint64_t id;
-  char pad[300];
-  explicit item256(std::uint64_t i) noexcept : id(i), pad{} {}
+  char pad[300]{};
+  explicit item256(std::uint64_t i) noexcept : id(i) {}
   bool intact(std::uint64_t i) const { return id == i; }
 };
 
@@ -202,6 +202,9 @@ static_assert(
 static_assert(std::is_same_v<hotpath::concurrent_object_pool<int>::thread_policy,
                              hotpath::pool::thread_cached<64>>);
 static_assert(!hotpath::object_pool<int>::is_thread_safe);
+static_assert(std::is_nothrow_default_constructible_v<hotpath::object_pool<int>>);
+static_assert(!std::is_nothrow_default_constructible_v<hotpath::concurrent_object_pool<int>>);
+static_assert(!std::is_copy_constructible_v<hotpath::object_pool<int>>);
 static_assert(hotpath::concurrent_object_pool<int>::is_thread_safe);
 static_assert(hotpath::basic_object_pool<int, hotpath::pool::max_live<5>>::live_cap == 5);
 static_assert(hotpath::pool_policy<hotpath::pool::max_spare_blocks<3>>);
@@ -293,8 +296,8 @@ TEST(PoolSpareBlocks, WhollyFreeBlocksBeyondTheCapGoUpstream) {
   EXPECT_GE(blocks, 8u);
   EXPECT_EQ(upstream.blocks_live(), blocks);
   std::shuffle(v.begin(), v.end(), std::mt19937(99));
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    pool.destroy(v[i]);
+  for (item* p : v) {
+    pool.destroy(p);
     ASSERT_LE(upstream.blocks_live(), blocks);
   }
   EXPECT_EQ(pool.live(), 0u);

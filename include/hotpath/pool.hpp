@@ -119,12 +119,13 @@ class basic_object_pool {
   }
 
  public:
-  // An empty pool; blocks come from `upstream` (which must outlive the pool). No allocation.
+  // An empty pool; blocks come from `upstream` (which must outlive the pool). No block is
+  // allocated; thread_cached allocates its shared control block (std::bad_alloc on failure).
   explicit basic_object_pool(
-      std::pmr::memory_resource* upstream = std::pmr::new_delete_resource()) noexcept
+      std::pmr::memory_resource* upstream = std::pmr::new_delete_resource()) noexcept(!cached)
       : storage_(config(upstream)) {
     if constexpr (cached) {
-      ctrl_ = std::make_shared<detail::tcache_ctrl>();  // may throw: then the pool is unusable
+      ctrl_ = std::make_shared<detail::tcache_ctrl>();
       id_ = detail::next_pool_id();
     }
   }

@@ -294,8 +294,9 @@ class slab_storage {
   };
 
   block* owner_of(void* p) const noexcept {
-    const auto seg = reinterpret_cast<std::uintptr_t>(p) & ~(std::uintptr_t{segment_} - 1);
-    return *reinterpret_cast<block* const*>(seg);
+    // Pointer arithmetic rather than an integer-to-pointer cast keeps the provenance.
+    const auto offset = reinterpret_cast<std::uintptr_t>(p) & (std::uintptr_t{segment_} - 1);
+    return *reinterpret_cast<block* const*>(static_cast<char*>(p) - offset);
   }
 
   void link_avail_front(block* b) noexcept {
@@ -370,7 +371,7 @@ class slab_storage {
     auto* b = ::new (base) block{};
     b->owner = b;
     for (std::size_t i = 1; i < segs; ++i) {
-      HOTPATH_UNPOISON(base + i * segment_, sizeof(block*));
+      HOTPATH_UNPOISON(base + i * segment_, sizeof(void*));
       ::new (base + i * segment_) block*(b);
     }
     b->bump = base + header_;
