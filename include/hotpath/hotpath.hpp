@@ -7,6 +7,8 @@
 #include <hotpath/cache.hpp>
 #include <hotpath/hash.hpp>
 #include <hotpath/interner.hpp>
+#include <hotpath/log_ring.hpp>
+#include <hotpath/logger.hpp>
 #include <hotpath/pool.hpp>
 #include <hotpath/version.hpp>
 

@@ -1,0 +1,481 @@
+// Benchmarks for hotpath/log_ring.hpp and hotpath/logger.hpp. Rows are log_ring/<subject>/
+// <workload>; hotpath's subjects start with "hotpath". Peers: boost::lockfree::spsc_queue and
+// boost::lockfree::queue, moodycamel::ReaderWriterQueue and ConcurrentQueue, std::mutex +
+// std::deque, and spdlog's async logger (to a counting null sink).
+// Workloads (records are 64 bytes, every ring holds 8192; all multi-threaded rows use real
+// time, one iteration per repetition, and a watchdog that aborts a stalled run):
+//   spsc       kSpsc records, producer pinned to CPU 0, consumer to CPU 1; items/s.
+//   mpsc_2p    2 producers (kMpsc records in all) and 1 consumer, not pinned; each producer
+//              pushes once before the clock starts (moodycamel can starve a late producer).
+//   push_lat   producer-side push latency with the consumer draining: bursts of 8 pushes,
+//              each burst timed with rdtsc (which ticks in ~10 ns steps on the VM measured)
+//              and divided by 8; p50/p99/p999 counters in ns over kBursts bursts.
+//   log_int    logger: kLog messages "order {} filled" with one integer, then wait until the
+//              sink saw all; items/s (lossless/blocking mode for both).
+//   log_lat    logger: producer-side latency of that call, measured like push_lat.
+#include <hotpath/log_ring.hpp>
+#include <hotpath/logger.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/lockfree/queue.hpp>
+#include <boost/lockfree/spsc_queue.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include <concurrentqueue/concurrentqueue.h>
+#include <pthread.h>
+#include <readerwriterqueue/readerwriterqueue.h>
+#include <spdlog/async.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+#include <x86intrin.h>
+
+namespace {
+
+constexpr std::size_t kCap = 8192;
+// HOTPATH_BENCH_LOG_SCALE=k divides every record/burst count by k (for a loaded machine).
+std::uint64_t scaled(std::uint64_t n) {
+  static const std::uint64_t k = [] {
+    const char* e = std::getenv("HOTPATH_BENCH_LOG_SCALE");
+    const long v = e != nullptr ? std::atol(e) : 1;
+    return static_cast<std::uint64_t>(v < 1 ? 1 : v);
+  }();
+  return std::max<std::uint64_t>(n / k, 1024);
+}
+const std::uint64_t kSpsc = scaled(std::uint64_t{16} << 20);     // 16M records
+const std::uint64_t kSpscSlow = scaled(std::uint64_t{2} << 20);  // mutex + deque: 2M (7M/s)
+const std::uint64_t kMpsc = scaled(std::uint64_t{4} << 20);
+const std::size_t kBursts = scaled(100000);
+constexpr int kBurst = 8;
+const std::uint64_t kLog = scaled(std::uint64_t{1} << 20);
+
+struct msg {
+  std::uint64_t seq;
+  std::uint64_t pad[7];
+};
+static_assert(sizeof(msg) == 64);
+
+void pin(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+void unpin() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &set);
+  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+// Aborts the process when a run takes longer than `limit`: a stalled queue fails loudly.
+class watchdog {
+ public:
+  watchdog(const char* what, std::chrono::seconds limit) : what_(what) {
+    t_ = std::thread([this, limit] {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!cv_.wait_for(lock, limit, [&] { return done_; })) {
+        std::fprintf(stderr, "watchdog: %s stalled for %llds, aborting\n", what_,
+                     static_cast<long long>(limit.count()));
+        std::_Exit(3);
+      }
+    });
+  }
+  ~watchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_one();
+    t_.join();
+  }
+
+ private:
+  const char* what_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread t_;
+};
+
+HOTPATH_ALWAYS_INLINE void relax(unsigned& fails) {
+  hotpath::detail::log_cpu_relax();
+  if ((++fails & 1023) == 0) std::this_thread::yield();  // 3 threads on 2 cores
+}
+
+// --- adapters: try_push / try_pop on 64-byte records ----------------------------------------
+
+struct hotpath_spsc {
+  hotpath::spsc_log_ring<msg> q{kCap};
+  bool push(const msg& m) { return q.try_push(m); }
+  bool pop(msg& m) { return q.try_pop(m); }
+};
+struct hotpath_mpsc {
+  hotpath::mpsc_log_ring<msg> q{kCap};
+  bool push(const msg& m) { return q.try_push(m); }
+  bool pop(msg& m) { return q.try_pop(m); }
+};
+struct boost_spsc {
+  boost::lockfree::spsc_queue<msg, boost::lockfree::capacity<kCap>> q;
+  bool push(const msg& m) { return q.push(m); }
+  bool pop(msg& m) { return q.pop(m); }
+};
+struct boost_queue {
+  boost::lockfree::queue<msg, boost::lockfree::capacity<kCap>> q;
+  bool push(const msg& m) { return q.bounded_push(m); }
+  bool pop(msg& m) { return q.pop(m); }
+};
+struct moodycamel_rwq {
+  moodycamel::ReaderWriterQueue<msg> q{kCap};
+  bool push(const msg& m) { return q.try_enqueue(m); }
+  bool pop(msg& m) { return q.try_dequeue(m); }
+};
+struct moodycamel_cq {
+  moodycamel::ConcurrentQueue<msg> q{kCap, 2, 0};
+  bool push(const msg& m) {
+    thread_local std::unique_ptr<moodycamel::ProducerToken> tok;
+    thread_local const void* owner = nullptr;
+    if (owner != this) {  // a token per (thread, queue)
+      tok = std::make_unique<moodycamel::ProducerToken>(q);
+      owner = this;
+    }
+    return q.try_enqueue(*tok, m);
+  }
+  bool pop(msg& m) { return q.try_dequeue(m); }
+};
+struct mutex_deque {
+  std::mutex mu;
+  std::deque<msg> d;
+  bool push(const msg& m) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (d.size() >= kCap) return false;
+    d.push_back(m);
+    return true;
+  }
+  bool pop(msg& m) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (d.empty()) return false;
+    m = d.front();
+    d.pop_front();
+    return true;
+  }
+};
+
+// --- SPSC throughput ----------------------------------------------------------------------
+
+template <class Q, bool Drain = false>
+void spsc(benchmark::State& state, std::uint64_t n) {
+  for (auto _ : state) {
+    auto q = std::make_unique<Q>();
+    watchdog wd("spsc", std::chrono::seconds(60));
+    std::atomic<bool> go{false};
+    std::uint64_t bad = 0;
+    std::thread consumer([&] {
+      pin(1);
+      while (!go.load(std::memory_order_acquire)) {
+      }
+      std::uint64_t expect = 0;
+      unsigned fails = 0;
+      msg m{};
+      while (expect < n) {
+        if constexpr (Drain) {
+          const std::size_t got = q->q.drain([&](msg& r) { bad += r.seq != expect++; });
+          if (got == 0) relax(fails);
+        } else {
+          if (q->pop(m)) {
+            bad += m.seq != expect++;
+          } else {
+            relax(fails);
+          }
+        }
+      }
+    });
+    pin(0);
+    const auto t0 = std::chrono::steady_clock::now();
+    go.store(true, std::memory_order_release);
+    msg m{};
+    unsigned fails = 0;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      m.seq = i;
+      while (!q->push(m)) relax(fails);
+    }
+    consumer.join();
+    const auto t1 = std::chrono::steady_clock::now();
+    unpin();
+    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+    if (bad != 0) state.SkipWithError("records out of order");
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * n * sizeof(msg)));
+}
+
+// --- MPSC throughput ----------------------------------------------------------------------
+
+template <class Q, bool Drain = false>
+void mpsc(benchmark::State& state) {
+  constexpr int producers = 2;
+  const std::uint64_t per = kMpsc / producers;
+  for (auto _ : state) {
+    auto q = std::make_unique<Q>();
+    watchdog wd("mpsc", std::chrono::seconds(60));
+    std::atomic<int> ready{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int p = 0; p < producers; ++p) {
+      threads.emplace_back([&, p] {
+        msg m{};
+        m.pad[0] = static_cast<std::uint64_t>(p);
+        m.seq = 0;
+        unsigned fails = 0;
+        while (!q->push(m)) relax(fails);  // first push before timing
+        ready.fetch_add(1);
+        while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+        for (std::uint64_t i = 1; i < per; ++i) {
+          m.seq = i;
+          while (!q->push(m)) relax(fails);
+        }
+      });
+    }
+    while (ready.load() != producers) std::this_thread::yield();
+    std::uint64_t last[producers] = {0, 0};
+    std::uint64_t got = 0, bad = 0;
+    auto check = [&](msg& m) {
+      const auto p = static_cast<std::size_t>(m.pad[0]);
+      bad += (m.seq != 0 && m.seq != last[p] + 1);
+      last[p] = m.seq;
+      ++got;
+    };
+    const auto t0 = std::chrono::steady_clock::now();
+    go.store(true, std::memory_order_release);
+    unsigned fails = 0;
+    msg m{};
+    while (got < per * producers) {
+      if constexpr (Drain) {
+        if (q->q.drain(check) == 0) relax(fails);
+      } else if (q->pop(m)) {
+        check(m);
+      } else {
+        relax(fails);
+      }
+    }
+    const auto t1 = std::chrono::steady_clock::now();
+    for (auto& t : threads) t.join();
+    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+    if (bad != 0) state.SkipWithError("per-producer order broken");
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * (kMpsc - 2)));
+}
+
+// --- latency ------------------------------------------------------------------------------
+
+double ns_per_tick() {
+  static const double v = [] {
+    const auto s0 = std::chrono::steady_clock::now();
+    const std::uint64_t t0 = __rdtsc();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const auto s1 = std::chrono::steady_clock::now();
+    const std::uint64_t t1 = __rdtsc();
+    return static_cast<double>(
+               std::chrono::duration_cast<std::chrono::nanoseconds>(s1 - s0).count()) /
+           static_cast<double>(t1 - t0);
+  }();
+  return v;
+}
+
+HOTPATH_ALWAYS_INLINE std::uint64_t tsc_begin() {
+  _mm_lfence();
+  return __rdtsc();
+}
+HOTPATH_ALWAYS_INLINE std::uint64_t tsc_end() {
+  unsigned aux;
+  const std::uint64_t t = __rdtscp(&aux);
+  _mm_lfence();
+  return t;
+}
+
+// Runs `burst()` (kBurst operations) kBursts times with a ~1 us gap, records ns per op.
+template <class Burst>
+void latency_samples(benchmark::State& state, Burst&& burst) {
+  std::vector<double> ns;
+  ns.reserve(kBursts);
+  const double k = ns_per_tick() / kBurst;
+  for (std::size_t b = 0; b < kBursts; ++b) {
+    const std::uint64_t t0 = tsc_begin();
+    burst(b);
+    const std::uint64_t t1 = tsc_end();
+    ns.push_back(static_cast<double>(t1 - t0) * k);
+    const std::uint64_t until = __rdtsc() + static_cast<std::uint64_t>(1000.0 / ns_per_tick());
+    while (__rdtsc() < until) hotpath::detail::log_cpu_relax();
+  }
+  std::sort(ns.begin(), ns.end());
+  auto pct = [&](double p) {
+    return ns[static_cast<std::size_t>(p * static_cast<double>(ns.size() - 1))];
+  };
+  state.counters["p50_ns"] = pct(0.50);
+  state.counters["p99_ns"] = pct(0.99);
+  state.counters["p999_ns"] = pct(0.999);
+}
+
+template <class Q>
+void push_latency(benchmark::State& state) {
+  for (auto _ : state) {
+    auto q = std::make_unique<Q>();
+    watchdog wd("push_lat", std::chrono::seconds(60));
+    std::atomic<bool> stop{false};
+    std::thread consumer([&] {
+      pin(1);
+      msg m{};
+      while (!stop.load(std::memory_order_relaxed)) {
+        if (!q->pop(m)) hotpath::detail::log_cpu_relax();
+      }
+    });
+    pin(0);
+    msg m{};
+    std::uint64_t retries = 0;
+    latency_samples(state, [&](std::size_t b) {
+      for (int i = 0; i < kBurst; ++i) {
+        m.seq = b * kBurst + static_cast<std::size_t>(i);
+        while (!q->push(m)) ++retries;
+      }
+    });
+    stop.store(true);
+    consumer.join();
+    unpin();
+    state.counters["full_retries"] = static_cast<double>(retries);
+  }
+}
+
+// --- logger -------------------------------------------------------------------------------
+
+struct counting_sink final : spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+  std::atomic<std::uint64_t> n{0};
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg&) override {
+    n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  }
+  void flush_() override {}
+};
+
+struct counter_cb {
+  std::atomic<std::uint64_t>* n;
+  void operator()(const hotpath::log_record&) const {
+    n->store(n->load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  }
+};
+using hotpath_logger =
+    hotpath::async_logger<hotpath::callback_sink<counter_cb>, hotpath::block_when_full<>>;
+
+std::shared_ptr<spdlog::async_logger> make_spdlog(
+    std::shared_ptr<counting_sink> sink, std::shared_ptr<spdlog::details::thread_pool>& tp) {
+  tp = std::make_shared<spdlog::details::thread_pool>(kCap, 1);
+  return std::make_shared<spdlog::async_logger>("bench", std::move(sink), tp,
+                                                spdlog::async_overflow_policy::block);
+}
+
+void wait_count(const std::atomic<std::uint64_t>& n, std::uint64_t target) {
+  while (n.load(std::memory_order_acquire) < target) std::this_thread::yield();
+}
+
+void BM_hotpath_log_int(benchmark::State& state) {
+  for (auto _ : state) {
+    std::atomic<std::uint64_t> n{0};
+    hotpath_logger log(hotpath::callback_sink<counter_cb>(counter_cb{&n}), {.capacity = kCap});
+    watchdog wd("log_int", std::chrono::seconds(60));
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::uint64_t i = 0; i < kLog; ++i) log.info("order {} filled", i);
+    wait_count(n, kLog);
+    const auto t1 = std::chrono::steady_clock::now();
+    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kLog));
+}
+
+void BM_spdlog_log_int(benchmark::State& state) {
+  for (auto _ : state) {
+    auto sink = std::make_shared<counting_sink>();
+    std::shared_ptr<spdlog::details::thread_pool> tp;
+    auto log = make_spdlog(sink, tp);
+    watchdog wd("spdlog log_int", std::chrono::seconds(60));
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::uint64_t i = 0; i < kLog; ++i) log->info("order {} filled", i);
+    wait_count(sink->n, kLog);
+    const auto t1 = std::chrono::steady_clock::now();
+    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kLog));
+}
+
+void BM_hotpath_log_lat(benchmark::State& state) {
+  for (auto _ : state) {
+    std::atomic<std::uint64_t> n{0};
+    hotpath_logger log(hotpath::callback_sink<counter_cb>(counter_cb{&n}), {.capacity = kCap});
+    watchdog wd("log_lat", std::chrono::seconds(60));
+    latency_samples(state, [&](std::size_t b) {
+      for (int i = 0; i < kBurst; ++i) log.info("order {} filled", b * kBurst + i);
+    });
+  }
+}
+
+void BM_spdlog_log_lat(benchmark::State& state) {
+  for (auto _ : state) {
+    auto sink = std::make_shared<counting_sink>();
+    std::shared_ptr<spdlog::details::thread_pool> tp;
+    auto log = make_spdlog(sink, tp);
+    watchdog wd("spdlog log_lat", std::chrono::seconds(60));
+    latency_samples(state, [&](std::size_t b) {
+      for (int i = 0; i < kBurst; ++i) log->info("order {} filled", b * kBurst + i);
+    });
+  }
+}
+
+// Multi-threaded rows: one run per repetition, wall-clock time of the timed section (set with
+// SetIterationTime, so queue construction, thread start and the MPSC warm-up push are excluded).
+void mt(benchmark::internal::Benchmark* b) {
+  b->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+}
+
+// Registered at static initialisation, in this order (random interleaving shuffles them).
+// SPSC rows: mutex+deque runs 2M records (it moves ~7M/s), the others 16M.
+const bool registered = [] {
+  using benchmark::RegisterBenchmark;
+  mt(RegisterBenchmark("log_ring/hotpath_spsc/spsc_16M", spsc<hotpath_spsc>, kSpsc));
+  mt(RegisterBenchmark("log_ring/hotpath_spsc_drain/spsc_16M", spsc<hotpath_spsc, true>, kSpsc));
+  mt(RegisterBenchmark("log_ring/boost_spsc_queue/spsc_16M", spsc<boost_spsc>, kSpsc));
+  mt(RegisterBenchmark("log_ring/moodycamel_rwq/spsc_16M", spsc<moodycamel_rwq>, kSpsc));
+  mt(RegisterBenchmark("log_ring/moodycamel_cq/spsc_16M", spsc<moodycamel_cq>, kSpsc));
+  mt(RegisterBenchmark("log_ring/mutex_deque/spsc_2M", spsc<mutex_deque>, kSpscSlow));
+
+  mt(RegisterBenchmark("log_ring/hotpath_mpsc/mpsc_2p", mpsc<hotpath_mpsc>));
+  mt(RegisterBenchmark("log_ring/hotpath_mpsc_drain/mpsc_2p", mpsc<hotpath_mpsc, true>));
+  mt(RegisterBenchmark("log_ring/moodycamel_cq/mpsc_2p", mpsc<moodycamel_cq>));
+  mt(RegisterBenchmark("log_ring/boost_queue/mpsc_2p", mpsc<boost_queue>));
+  mt(RegisterBenchmark("log_ring/mutex_deque/mpsc_2p", mpsc<mutex_deque>));
+
+  const auto lat = [](benchmark::internal::Benchmark* b) { b->Iterations(1)->UseRealTime(); };
+  lat(RegisterBenchmark("log_ring/hotpath_spsc/push_lat", push_latency<hotpath_spsc>));
+  lat(RegisterBenchmark("log_ring/hotpath_mpsc/push_lat", push_latency<hotpath_mpsc>));
+  lat(RegisterBenchmark("log_ring/boost_spsc_queue/push_lat", push_latency<boost_spsc>));
+  lat(RegisterBenchmark("log_ring/moodycamel_cq/push_lat", push_latency<moodycamel_cq>));
+
+  mt(RegisterBenchmark("log_ring/hotpath_logger/log_int", BM_hotpath_log_int));
+  mt(RegisterBenchmark("log_ring/spdlog_async/log_int", BM_spdlog_log_int));
+  lat(RegisterBenchmark("log_ring/hotpath_logger/log_lat", BM_hotpath_log_lat));
+  lat(RegisterBenchmark("log_ring/spdlog_async/log_lat", BM_spdlog_log_lat));
+  return true;
+}();
+
+}  // namespace
+
+BENCHMARK_MAIN();
