@@ -39,6 +39,7 @@ TYPED_TEST(interner_concurrency, overlapping_sets_agree_on_ids) {
   std::vector<std::vector<std::pair<std::string, hotpath::symbol>>> seen(thread_count);
   std::atomic<int> ready{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < thread_count; ++t) {
     threads.emplace_back([&, t] {
       std::mt19937 rng(static_cast<unsigned>(t));
@@ -91,12 +92,13 @@ TYPED_TEST(interner_concurrency, resolve_without_lock_while_others_intern) {
   std::atomic<std::uint32_t> published{0};
   std::atomic<bool> failed{false};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int w = 0; w < writers; ++w) {
     threads.emplace_back([&, w] {
       for (int i = 0; i < per_thread; ++i) {
         const auto sym = in.intern("w" + std::to_string(w) + "_" + std::to_string(i));
-        slots[static_cast<std::size_t>(w * per_thread + i)].store(sym.id(),
-                                                                  std::memory_order_release);
+        slots[static_cast<std::size_t>(w) * per_thread + static_cast<std::size_t>(i)].store(
+            sym.id(), std::memory_order_release);
         published.fetch_add(1, std::memory_order_release);
       }
     });
@@ -111,6 +113,7 @@ TYPED_TEST(interner_concurrency, resolve_without_lock_while_others_intern) {
         const std::string_view v = in.resolve(hotpath::symbol{id});
         const int w = static_cast<int>(k) / per_thread;
         const int i = static_cast<int>(k) % per_thread;
+        // NOLINTNEXTLINE(readability-simplify-subscript-expr): reads the NUL past the view
         if (v != "w" + std::to_string(w) + "_" + std::to_string(i) || v.data()[v.size()] != '\0') {
           failed.store(true);
         }
@@ -129,6 +132,7 @@ TYPED_TEST(interner_concurrency, find_and_freeze_race_with_intern) {
   std::atomic<int> frozen_rejections{0};
   std::atomic<bool> failed{false};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 2; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < per_thread && !stop.load(); ++i) {
@@ -166,6 +170,7 @@ TEST(interner_concurrency_limits, symbol_limit_holds_under_contention) {
   std::atomic<int> ok{0};
   std::atomic<int> full{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < thread_count; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 400; ++i) {

@@ -75,7 +75,7 @@ class interner_index {
     }
     const std::uint64_t tag = h & 0xFFFFFFFF00000000ull;
     std::uint64_t* slots = slots_of(a);
-    std::size_t i = static_cast<std::size_t>(h >> 32 >> a->shift);
+    auto i = static_cast<std::size_t>(h >> 32 >> a->shift);
     for (;;) {
       const std::uint64_t s =
           std::atomic_ref<std::uint64_t>(slots[i]).load(std::memory_order_acquire);
@@ -112,7 +112,7 @@ class interner_index {
         const std::uint64_t s =
             std::atomic_ref<std::uint64_t>(from[j]).load(std::memory_order_relaxed);
         if (s == empty_slot_value) continue;
-        std::size_t i = static_cast<std::size_t>(s >> 32 >> a->shift);
+        auto i = static_cast<std::size_t>(s >> 32 >> a->shift);
         while (fresh[i] != empty_slot_value) i = (i + 1) & a->mask;
         fresh[i] = s;
       }
@@ -126,7 +126,7 @@ class interner_index {
   [[nodiscard]] std::size_t empty_slot(std::uint64_t h) const noexcept {
     array* a = cur_.load(std::memory_order_relaxed);
     std::uint64_t* slots = slots_of(a);
-    std::size_t i = static_cast<std::size_t>(h >> 32 >> a->shift);
+    auto i = static_cast<std::size_t>(h >> 32 >> a->shift);
     while (std::atomic_ref<std::uint64_t>(slots[i]).load(std::memory_order_relaxed) !=
            empty_slot_value) {
       i = (i + 1) & a->mask;
@@ -186,7 +186,7 @@ class interner_index<Upstream, true> {
   [[nodiscard]] HOTPATH_ALWAYS_INLINE std::uint32_t find(std::uint64_t h, Eq&& eq,
                                                          std::size_t& pos) const noexcept {
     const auto tag = static_cast<std::uint32_t>(h) & ~id_mask_;
-    std::size_t i = static_cast<std::size_t>(h >> shift_);
+    auto i = static_cast<std::size_t>(h >> shift_);
     for (;;) {
       const std::uint32_t s = slots_[i];
       if (s == 0) {
@@ -219,7 +219,7 @@ class interner_index<Upstream, true> {
         if (s == 0) continue;
         const std::uint32_t id = (s & id_mask_) - 1;
         const std::uint64_t h = rehash(id);
-        std::size_t i = static_cast<std::size_t>(h >> shift);
+        auto i = static_cast<std::size_t>(h >> shift);
         while (fresh[i] != 0) i = (i + 1) & mask;
         fresh[i] = (static_cast<std::uint32_t>(h) & ~id_mask) | (id + 1);
       }
@@ -233,7 +233,7 @@ class interner_index<Upstream, true> {
   }
 
   [[nodiscard]] std::size_t empty_slot(std::uint64_t h) const noexcept {
-    std::size_t i = static_cast<std::size_t>(h >> shift_);
+    auto i = static_cast<std::size_t>(h >> shift_);
     while (slots_[i] != 0) i = (i + 1) & mask_;
     return i;
   }

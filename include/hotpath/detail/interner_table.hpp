@@ -45,12 +45,13 @@ inline constexpr std::size_t interner_long_length = 0xFFFF;  // length field mea
 }
 
 [[nodiscard]] HOTPATH_ALWAYS_INLINE const char* interner_address(std::uint64_t e) noexcept {
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): the entry packs an address by design
   return reinterpret_cast<const char*>(static_cast<std::uintptr_t>(e & interner_address_mask));
 }
 
 [[nodiscard]] HOTPATH_ALWAYS_INLINE std::string_view interner_unpack(std::uint64_t e) noexcept {
   const char* p = interner_address(e);
-  std::size_t n = static_cast<std::size_t>(e >> 48);
+  auto n = static_cast<std::size_t>(e >> 48);
   if (HOTPATH_UNLIKELY(n == interner_long_length)) std::memcpy(&n, p - sizeof(n), sizeof(n));
   return {p, n};
 }
@@ -84,7 +85,7 @@ inline constexpr std::size_t interner_long_length = 0xFFFF;  // length field mea
 // True when entry e holds exactly the bytes of s.
 [[nodiscard]] HOTPATH_ALWAYS_INLINE bool interner_entry_equals(std::uint64_t e,
                                                                std::string_view s) noexcept {
-  const std::size_t field = static_cast<std::size_t>(e >> 48);
+  const auto field = static_cast<std::size_t>(e >> 48);
   if (HOTPATH_LIKELY(field != interner_long_length)) {
     return field == s.size() && interner_bytes_equal(interner_address(e), s.data(), field);
   }

@@ -39,6 +39,7 @@ class symbol {
 
   // Ordering is by id, i.e. by first-intern order, not by string.
   friend constexpr bool operator==(symbol, symbol) noexcept = default;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
   friend constexpr std::strong_ordering operator<=>(symbol, symbol) noexcept = default;
 
  private:
