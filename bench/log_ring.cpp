@@ -142,13 +142,17 @@ struct moodycamel_rwq {
   bool pop(msg& m) { return q.try_dequeue(m); }
 };
 struct moodycamel_cq {
+  static inline std::atomic<std::uint64_t> next_id{1};
   moodycamel::ConcurrentQueue<msg> q{kCap, 2, 0};
+  const std::uint64_t id = next_id.fetch_add(1);  // addresses get reused, ids do not
   bool push(const msg& m) {
-    thread_local std::unique_ptr<moodycamel::ProducerToken> tok;
-    thread_local const void* owner = nullptr;
-    if (owner != this) {  // a token per (thread, queue)
-      tok = std::make_unique<moodycamel::ProducerToken>(q);
-      owner = this;
+    // A token per (thread, queue). Tokens are leaked on purpose: destroying one touches its
+    // queue, which may be gone by then.
+    thread_local moodycamel::ProducerToken* tok = nullptr;
+    thread_local std::uint64_t owner = 0;
+    if (owner != id) {
+      tok = new moodycamel::ProducerToken(q);
+      owner = id;
     }
     return q.try_enqueue(*tok, m);
   }

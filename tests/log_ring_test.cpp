@@ -6,6 +6,7 @@
 #include <hotpath/log_ring.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -187,6 +188,25 @@ TEST(LogRing, BlockingPushWaitsForConsumer) {
   ASSERT_TRUE(ring.try_pop(v));
   EXPECT_EQ(v, 2);
   EXPECT_EQ(ring.dropped(), 0u);
+}
+
+// Regression: a drain ending on a multiple of 64 publishes head inside its loop; the blocked
+// producer must still be woken (it sleeps in atomic::wait after zero spins).
+template <class Ring>
+void wake_after_aligned_drain() {
+  Ring ring(64);
+  for (int i = 0; i < 64; ++i) ring.push(i);
+  std::thread producer([&] { ring.push(64); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(ring.drain([](int&) {}, 64), 64u);
+  producer.join();  // hangs if the wakeup is lost
+  int v = -1;
+  ASSERT_TRUE(ring.try_pop(v));
+  EXPECT_EQ(v, 64);
+}
+TEST(LogRing, BlockedProducerWokenByAlignedDrain) {
+  wake_after_aligned_drain<basic_log_ring<int, single_producer, block_when_full<0>>>();
+  wake_after_aligned_drain<basic_log_ring<int, multi_producer, block_when_full<0>>>();
 }
 
 // Owning element types: moved in and out, evicted ones and leftovers destroyed (ASan checks

@@ -375,7 +375,8 @@ class basic_log_ring {
   // callback throws; publishes the final head on scope exit.
   struct finisher {
     basic_log_ring* ring;
-    std::uint64_t pos;
+    std::uint64_t start;
+    std::uint64_t pos = start;
     cell* current = nullptr;
     void done() noexcept {
       value(*current)->~T();
@@ -387,7 +388,8 @@ class basic_log_ring {
     }
     ~finisher() {
       if (current != nullptr) done();
-      if (ring->cons_.head.load(std::memory_order_relaxed) != pos) {
+      if (pos != start) {
+        // The loop may have published pos already; blocked producers must be woken anyway.
         ring->cons_.head.store(pos, std::memory_order_release);
         ring->after_consume();
       }
