@@ -206,10 +206,13 @@ class async_logger {
         done_.notify_all();
         return;
       }
-      if (n != 0) continue;
+      // A partial batch: sleep briefly so that producers fill slots the consumer is not
+      // reading (polling right behind them moves every record's cache lines twice).
       // Idle: yield a few times, then sleep with growing timeouts (up to 1 ms). flush() and
       // shutdown() wake us at once; producers never touch the mutex.
-      if (++idle < 8) {
+      if (n != 0) {
+        idle = 8;
+      } else if (++idle < 8) {
         lock.unlock();
         std::this_thread::yield();
         continue;
