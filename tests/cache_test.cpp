@@ -125,7 +125,7 @@ class ref_sieve {
 
  private:
   K evict() {
-    iter o = hand_ != list_.end() ? hand_ : std::prev(list_.end());
+    auto o = hand_ != list_.end() ? hand_ : std::prev(list_.end());
     while (o->visited) {
       o->visited = false;
       o = o == list_.begin() ? std::prev(list_.end()) : std::prev(o);
@@ -685,6 +685,7 @@ TEST(CacheConcurrencyTest, StressMixedOperations) {
   });
   constexpr int threads = 4;
   std::vector<std::thread> ts;
+  ts.reserve(threads);
   for (int t = 0; t < threads; ++t) {
     ts.emplace_back([&c, t] {
       std::mt19937_64 rng(static_cast<std::uint64_t>(t) + 100);
@@ -723,6 +724,7 @@ TEST(CacheConcurrencyTest, GetOrInsertWithIsSingleFlight) {
     constexpr int threads = 6;
     std::barrier start(threads);
     std::vector<std::thread> ts;
+    ts.reserve(threads);
     std::vector<std::string> results(threads);
     for (int t = 0; t < threads; ++t) {
       ts.emplace_back([&, t] {
@@ -746,6 +748,7 @@ TEST(CacheConcurrencyTest, LoaderExceptionReachesWaitersAndCacheStaysEmpty) {
   std::barrier start(threads);
   std::atomic<int> thrown{0};
   std::vector<std::thread> ts;
+  ts.reserve(threads);
   for (int t = 0; t < threads; ++t) {
     ts.emplace_back([&] {
       start.arrive_and_wait();
@@ -768,6 +771,7 @@ TEST(CacheConcurrencyTest, ExpiryUnderConcurrency) {
   hotpath::basic_cache<int, int, hc::sharded<4>, hc::sieve, hc::expire_after_write<>> c(
       512, hc::expire_after_write<>{std::chrono::milliseconds(1)});
   std::vector<std::thread> ts;
+  ts.reserve(3);
   for (int t = 0; t < 3; ++t) {
     ts.emplace_back([&c, t] {
       for (int i = 0; i < 5000; ++i) {

@@ -259,7 +259,7 @@ class cache_sharded {
     for (auto& s : shards_) {
       std::lock_guard lock(s->mutex);
       n += s->core.memory_usage() - sizeof(core_type) + sizeof(shard) +
-           s->flights.capacity() * sizeof(flight*);
+           s->flights.capacity() * sizeof(void*);  // the vector holds flight pointers
     }
     return n;
   }
