@@ -329,7 +329,7 @@ void walk_and_stat(benchmark::State& state) {
 }
 
 void mem_sizes(benchmark::internal::Benchmark* b) {
-  b->Arg(64)->Arg(4096)->Arg(1 << 20)->Arg(64 << 20);
+  b->Arg(64)->Arg(4096)->Arg(1 << 20)->Arg(64 << 20)->MinTime(0.2);
 }
 
 }  // namespace
@@ -347,93 +347,108 @@ BENCHMARK(hotpath_sha256)->Name("hash/hotpath_sha256/mem")->Arg(1024)->Arg(1 << 
 BENCHMARK(openssl_evp_sha256)->Name("hash/openssl_evp_sha256/mem")->Arg(1024)->Arg(1 << 20);
 #endif
 
+// Explicit iteration counts keep the default run short: every file iteration first re-reads
+// its file (untimed), and the 256 MiB SHA-256 peers take seconds each.
+void file_rows(benchmark::internal::Benchmark* b, int iterations) {
+  b->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(iterations);
+}
+
 // 256 MiB page-cached file: each source vs xxhsum -H3 as a process.
 BENCHMARK(hotpath_file<hotpath::xxh3_64, hotpath::auto_source>)
     ->Name("hash/hotpath_xxh3_auto/file")
     ->Arg(k256m)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Apply([](auto* b) { file_rows(b, 8); });
 BENCHMARK(hotpath_file<hotpath::xxh3_64, hotpath::mmap_source>)
     ->Name("hash/hotpath_xxh3_mmap/file")
     ->Arg(k256m)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Apply([](auto* b) { file_rows(b, 8); });
 BENCHMARK(hotpath_file<hotpath::xxh3_64, hotpath::read_source<>>)
     ->Name("hash/hotpath_xxh3_read256k/file")
     ->Arg(k256m)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Apply([](auto* b) { file_rows(b, 4); });
 BENCHMARK(hotpath_file<hotpath::xxh3_64, hotpath::read_source<64 << 10>>)
     ->Name("hash/hotpath_xxh3_read64k/file")
     ->Arg(k256m)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Apply([](auto* b) { file_rows(b, 4); });
 BENCHMARK(hotpath_file<hotpath::xxh3_64, hotpath::read_source<1 << 20>>)
     ->Name("hash/hotpath_xxh3_read1m/file")
     ->Arg(k256m)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK(xxhsum_file)
-    ->Name("hash/xxhsum_H3_process/file")
-    ->Arg(k256m)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Apply([](auto* b) { file_rows(b, 4); });
+BENCHMARK(xxhsum_file)->Name("hash/xxhsum_H3_process/file")->Arg(k256m)->Apply([](auto* b) {
+  file_rows(b, 4);
+});
 #if HOTPATH_HAS_SHA256
+// SHA-256: the 256 MiB comparison and the seed sizes (1 KiB, 1 MiB, 50 MiB).
 BENCHMARK(hotpath_file<hotpath::sha256, hotpath::auto_source>)
     ->Name("hash/hotpath_sha256_auto/file")
     ->Arg(k256m)
-    ->Arg(1024)
-    ->Arg(1 << 20)
     ->Arg(50 << 20)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Apply([](auto* b) { file_rows(b, 1); });
 BENCHMARK(openssl_dgst_file)
     ->Name("hash/openssl_dgst_sha256_process/file")
     ->Arg(k256m)
-    ->Arg(1024)
-    ->Arg(1 << 20)
     ->Arg(50 << 20)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Apply([](auto* b) { file_rows(b, 1); });
 BENCHMARK(sha256sum_file)
     ->Name("hash/sha256sum_process/file")
     ->Arg(k256m)
+    ->Arg(50 << 20)
+    ->Apply([](auto* b) { file_rows(b, 1); });
+BENCHMARK(hotpath_file<hotpath::sha256, hotpath::auto_source>)
+    ->Name("hash/hotpath_sha256_auto/file")
     ->Arg(1024)
     ->Arg(1 << 20)
-    ->Arg(50 << 20)
     ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(0.1);
+BENCHMARK(openssl_dgst_file)
+    ->Name("hash/openssl_dgst_sha256_process/file")
+    ->Arg(1024)
+    ->Arg(1 << 20)
+    ->Apply([](auto* b) { file_rows(b, 5); });
+BENCHMARK(sha256sum_file)
+    ->Name("hash/sha256sum_process/file")
+    ->Arg(1024)
+    ->Arg(1 << 20)
+    ->Apply([](auto* b) { file_rows(b, 5); });
 #endif
+// Trees (files re-cached before each hash_tree / find|xargs iteration).
 BENCHMARK(hotpath_hash_tree)
     ->Name("hash/hotpath_hash_tree/tree2008")
     ->Arg(2)
     ->Arg(1)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK(find_xargs_xxhsum)
-    ->Name("hash/find_xargs_xxhsum_H3/tree2008")
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Apply([](auto* b) { file_rows(b, 4); });
+BENCHMARK(find_xargs_xxhsum)->Name("hash/find_xargs_xxhsum_H3/tree2008")->Apply([](auto* b) {
+  file_rows(b, 4);
+});
 BENCHMARK(hotpath_change_detector_revalidate)
     ->Name("hash/hotpath_change_detector/revalidate2008")
     ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(0.2);
 BENCHMARK(walk_and_stat)
     ->Name("hash/walk_and_stat_only/revalidate2008")
     ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(0.2);
 // read vs mmap crossover (page-cached files of growing size).
 BENCHMARK(hotpath_file<hotpath::xxh3_64, hotpath::read_source<>>)
     ->Name("hash/hotpath_xxh3_read256k/crossover")
-    ->RangeMultiplier(4)
-    ->Range(16 << 10, 128 << 20)
+    ->Arg(64 << 10)
+    ->Arg(1 << 20)
+    ->Arg(16 << 20)
+    ->Arg(64 << 20)
     ->UseManualTime()
-    ->Unit(benchmark::kMicrosecond);
+    ->Unit(benchmark::kMicrosecond)
+    ->MinTime(0.1);
 BENCHMARK(hotpath_file<hotpath::xxh3_64, hotpath::mmap_source>)
     ->Name("hash/hotpath_xxh3_mmap/crossover")
-    ->RangeMultiplier(4)
-    ->Range(16 << 10, 128 << 20)
+    ->Arg(64 << 10)
+    ->Arg(1 << 20)
+    ->Arg(16 << 20)
+    ->Arg(64 << 20)
     ->UseManualTime()
-    ->Unit(benchmark::kMicrosecond);
+    ->Unit(benchmark::kMicrosecond)
+    ->MinTime(0.1);
 
 BENCHMARK_MAIN();

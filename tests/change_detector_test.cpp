@@ -132,7 +132,8 @@ TEST_F(ChangeDetector, DeleteAndReplaceBySymlink) {
 TEST_F(ChangeDetector, SaveAndLoadRoundTripAtomically) {
   std::vector<fs::path> files;
   for (int i = 0; i < 20; ++i) {
-    files.push_back(write("f" + std::to_string(i), std::string(i * 10, char('a' + i))));
+    files.push_back(write("f" + std::to_string(i),
+                          std::string(static_cast<std::size_t>(i) * 10, char('a' + i))));
     age(files.back(), 100);
   }
   detector cd(std::chrono::nanoseconds(0));
@@ -209,7 +210,7 @@ TEST_F(ChangeDetector, CorruptForeignAndOtherAlgorithmFilesLoadEmptyWithAClearEr
     if (i % 2) {
       b.resize(rng() % b.size());
     } else {
-      b[rng() % b.size()] ^= static_cast<char>(1 + rng() % 255);
+      b[rng() % b.size()] ^= static_cast<char>(static_cast<unsigned char>(1 + rng() % 255));
     }
     EXPECT_TRUE(load_bytes(b));
   }

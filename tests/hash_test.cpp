@@ -140,7 +140,7 @@ TEST(HashDifferential, RandomLengthsAndChunkingsAgainstLibxxhash) {
   ASSERT_NE(lib.xxh3_64, nullptr);
   ASSERT_NE(lib.xxh3_128, nullptr);
   std::mt19937_64 rng(12345);
-  std::vector<std::byte> buf(100 * 1024 + 1);
+  std::vector<std::byte> buf(std::size_t{100} * 1024 + 1);
   for (auto& b : buf) b = static_cast<std::byte>(rng());
   for (int iter = 0; iter < 150; ++iter) {
     const std::size_t len = (iter < 40) ? rng() % 600 : rng() % buf.size();
@@ -167,7 +167,7 @@ TEST(HashDifferential, RandomLengthsAndChunkingsAgainstLibxxhash) {
 #if HOTPATH_HAS_SHA256
 TEST(HashDifferential, RandomLengthsAndChunkingsAgainstOpenSSL) {
   std::mt19937_64 rng(777);
-  std::vector<std::byte> buf(100 * 1024);
+  std::vector<std::byte> buf(std::size_t{100} * 1024);
   for (auto& b : buf) b = static_cast<std::byte>(rng());
   for (int iter = 0; iter < 60; ++iter) {
     const std::size_t len = rng() % (buf.size() + 1);

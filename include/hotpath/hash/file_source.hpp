@@ -59,9 +59,7 @@ struct byte_sink_archetype {
   void operator()(std::span<const std::byte>) const {}
 };
 
-inline std::error_code errno_code(int e = errno) noexcept {
-  return std::error_code(e, std::generic_category());
-}
+inline std::error_code errno_code(int e = errno) noexcept { return {e, std::generic_category()}; }
 
 // Default read() buffer: 256 KiB measured best on the reference machine (docs/hashing.md):
 // smaller buffers pay more syscalls, larger ones fall out of L2 before they are hashed.
