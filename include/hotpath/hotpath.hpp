@@ -10,6 +10,7 @@
 #include <hotpath/log_ring.hpp>
 #include <hotpath/logger.hpp>
 #include <hotpath/pool.hpp>
+#include <hotpath/rules.hpp>
 #include <hotpath/version.hpp>
 
 #endif  // HOTPATH_HOTPATH_HPP

@@ -1,0 +1,217 @@
+// Tests of hotpath::rules: static_assert suites on compile-time rule sets, differential tests
+// of the glob matcher against fnmatch(3) (flags 0) on random patterns and inputs, and of
+// dynamic_ruleset against a naive first-match loop on random rule sets.
+#include <hotpath/rules.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <fnmatch.h>
+
+namespace {
+
+using namespace hotpath::rules;
+enum class verdict { allow, deny, ask };
+
+// ---- static_assert suites -------------------------------------------------------------------
+constexpr ruleset gate{
+    rule{prefix<"rm -rf /">{}, verdict::deny},
+    rule{glob<"git [sl]*">{}, verdict::allow},
+    rule{contains<"sudo">{}, verdict::ask},
+    rule{all_of<prefix<"git push">, not_<contains<"--force">>>{}, verdict::allow},
+    rule{glob<"*.txt">{}, verdict::ask},
+    rule{glob<"c?t *[0-9]">{}, verdict::allow},
+    rule{any_of<exact<"ls">, exact<"pwd">>{}, verdict::allow},
+    rule{suffix<" | sh">{}, verdict::deny},
+};
+static_assert(gate.match("git status") == verdict::allow);
+static_assert(gate.match("rm -rf /x") == verdict::deny);
+static_assert(gate.match("sudo rm -rf /") == verdict::ask);  // rule 2: prefix does not hold
+static_assert(gate.match_index("git push origin") == 3);
+static_assert(!gate.match_index("git push --force"));
+static_assert(gate.match_index("a.txt") == 4);
+static_assert(gate.match_index("cat x9") == 5);
+static_assert(!gate.match_index("cat x"));
+static_assert(gate.match_index("ls") == 6 && gate.match_index("pwd") == 6);
+static_assert(!gate.match_index("ls -l"));
+static_assert(gate.match_index("curl x | sh") == 7);
+static_assert(gate.match_index("rm -rf / | sh") == 0);  // first rule wins
+static_assert(!gate.match_index(""));
+static_assert(decltype(gate)::size() == 8);
+static_assert(decltype(gate)::count<kind::glob>() == 3);
+static_assert(decltype(gate)::count<kind::exact>() == 0);
+
+// Empty patterns and the virtual anchors.
+constexpr ruleset empties{rule{exact<"">{}, 0}, rule{prefix<"">{}, 1}};
+static_assert(empties.match_index("") == 0 && empties.match_index("x") == 1);
+constexpr ruleset star{rule{glob<"*">{}, 'a'}};
+static_assert(star.match("") == 'a' && star.match("anything") == 'a');
+constexpr ruleset negation{rule{not_<contains<"x">>{}, 1}, rule{contains<"x">{}, 2}};
+static_assert(negation.match("abc") == 1 && negation.match("axc") == 2);
+
+// Glob corner cases (fnmatch semantics) decided at compile time.
+constexpr ruleset globs{
+    rule{glob<"a*a*a*a*b">{}, 0}, rule{glob<"[]]x">{}, 1},         rule{glob<"[!a-c]y">{}, 2},
+    rule{glob<"\\*lit">{}, 3},    rule{glob<"[[:digit:]]z">{}, 4}, rule{glob<"?">{}, 5},
+};
+static_assert(globs.match_index("aaaaaaaaaaaaaaaaaaaaaaaab") == 0);
+static_assert(!globs.match_index("aaaaaaaaaaaaaaaaaaaaaaaaa"));
+static_assert(globs.match_index("]x") == 1);
+static_assert(globs.match_index("dy") == 2 && !globs.match_index("by"));
+static_assert(globs.match_index("*lit") == 3 && !globs.match_index("xlit"));
+static_assert(globs.match_index("7z") == 4);
+static_assert(globs.match_index("q") == 5);
+
+static_assert(valid_glob<"a[bc]*">);
+static_assert(!valid_glob<"a[bc">);
+static_assert(!valid_glob<"abc\\">);
+static_assert(!valid_glob<"[[:nope:]]">);
+
+// ---- fnmatch differential ------------------------------------------------------------------
+bool glob_match(std::string_view pattern, std::string_view s) {
+  const auto p = hotpath::detail::rules_parse_glob(pattern);
+  return hotpath::detail::rules_glob_match(p.tokens.data(), p.tokens.size(), p.sets.data(), s);
+}
+
+TEST(RulesGlob, AgreesWithFnmatchOnRandomPatterns) {
+  std::mt19937_64 rng(12345);
+  const std::string pat_alpha = "ab*?[]!^-\\:c";
+  const std::string in_alpha = "abc-]!^:\\*?[";
+  auto pick = [&](const std::string& a) { return a[rng() % a.size()]; };
+  std::size_t compared = 0;
+  for (int iter = 0; iter < 40000; ++iter) {
+    std::string p;
+    const std::size_t plen = rng() % 9;
+    for (std::size_t i = 0; i < plen; ++i) {
+      if (rng() % 16 == 0)
+        p += "[[:alpha:]]";
+      else
+        p += pick(pat_alpha);
+    }
+    const auto parsed = hotpath::detail::rules_parse_glob(p);
+    if (parsed.error != hotpath::detail::rules_error::none) continue;  // fnmatch guesses; we reject
+    for (int k = 0; k < 12; ++k) {
+      std::string s;
+      const std::size_t slen = rng() % 8;
+      for (std::size_t i = 0; i < slen; ++i) s += pick(in_alpha);
+      const bool ref = ::fnmatch(p.c_str(), s.c_str(), 0) == 0;
+      ASSERT_EQ(glob_match(p, s), ref) << "pattern \"" << p << "\" input \"" << s << "\"";
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 200000u);
+}
+
+TEST(RulesGlob, NoExponentialBacktracking) {
+  const std::string s(20000, 'a');
+  EXPECT_FALSE(glob_match("a*a*a*a*a*a*a*a*b", s));
+  EXPECT_TRUE(glob_match("a*a*a*a*a*a*a*a*", s));
+}
+
+// ---- dynamic ruleset against a naive loop ----------------------------------------------------
+struct naive_rule {
+  kind k;
+  std::string p;
+};
+std::optional<std::size_t> naive(const std::vector<naive_rule>& rs, const std::string& s) {
+  for (std::size_t i = 0; i < rs.size(); ++i) {
+    const auto& r = rs[i];
+    const std::string_view v(s);
+    bool m = false;
+    switch (r.k) {
+      case kind::exact:
+        m = v == r.p;
+        break;
+      case kind::prefix:
+        m = v.starts_with(r.p);
+        break;
+      case kind::suffix:
+        m = v.ends_with(r.p);
+        break;
+      case kind::contains:
+        m = v.find(r.p) != std::string_view::npos;
+        break;
+      case kind::glob:
+        m = ::fnmatch(r.p.c_str(), s.c_str(), 0) == 0;
+        break;
+    }
+    if (m) return i;
+  }
+  return std::nullopt;
+}
+
+TEST(RulesDynamic, AgreesWithNaiveLoopOnRandomRulesets) {
+  std::mt19937_64 rng(777);
+  const std::string alpha = "abc /-";
+  const std::string gl = "abc /-*?[]!";
+  auto word = [&](const std::string& a, std::size_t maxlen) {
+    std::string w;
+    const std::size_t n = rng() % (maxlen + 1);
+    for (std::size_t i = 0; i < n; ++i) w += a[rng() % a.size()];
+    return w;
+  };
+  for (int set = 0; set < 300; ++set) {
+    std::vector<naive_rule> rs;
+    dynamic_ruleset<int> dyn;
+    const std::size_t n = 1 + rng() % 40;
+    while (rs.size() < n) {
+      const auto k = static_cast<kind>(rng() % 5);
+      std::string p = k == kind::glob ? word(gl, 6) : word(alpha, 4);
+      if (k == kind::glob && hotpath::detail::rules_glob_error(p) != pattern_error::none) continue;
+      dyn.add(k, p, static_cast<int>(rs.size()));
+      rs.push_back({k, p});
+    }
+    for (int q = 0; q < 200; ++q) {
+      const std::string s = word(alpha, 10);
+      const auto ref = naive(rs, s);
+      ASSERT_EQ(dyn.match_index(s), ref) << "set " << set << " input \"" << s << "\"";
+      if (ref) {
+        ASSERT_EQ(dyn.match(s), static_cast<int>(*ref));
+      }
+    }
+  }
+}
+
+TEST(RulesDynamic, BadPatternThrowsNamingIt) {
+  dynamic_ruleset<int> d;
+  d.add(kind::prefix, "ok", 1);
+  try {
+    d.add(kind::glob, "ab[cd", 2);
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("\"ab[cd\""), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unclosed '['"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(d.add(kind::glob, "x\\", 3), std::invalid_argument);
+  EXPECT_EQ(d.size(), 1u);
+  EXPECT_EQ(d.match("okay"), 1);
+}
+
+TEST(RulesDynamic, AddAfterMatchRebuilds) {
+  dynamic_ruleset<int> d;
+  EXPECT_FALSE(d.match("abc"));
+  d.add(kind::suffix, "c", 1);
+  EXPECT_EQ(d.match("abc"), 1);
+  d.add(kind::exact, "xyz", 2);
+  EXPECT_EQ(d.match("xyz"), 2);
+  const auto copy = d;
+  EXPECT_EQ(copy.match("xyz"), 2);
+}
+
+TEST(RulesStatic, MatchesAtRunTimeToo) {
+  const std::vector<std::string> inputs = {"git log", "rm -rf /home", "x | sh", "nothing"};
+  EXPECT_EQ(gate.match(inputs[0]), verdict::allow);
+  EXPECT_EQ(gate.match(inputs[1]), verdict::deny);
+  EXPECT_EQ(gate.match(inputs[2]), verdict::deny);
+  EXPECT_FALSE(gate.match(inputs[3]));
+  EXPECT_GT(gate.automaton_states(), 10u);
+}
+
+}  // namespace

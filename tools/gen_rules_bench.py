@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Writes the deterministic rule sets of bench/rules.cpp (and of tests/rules_test.cpp's
+corpus checks): bench/rules_bench_data.hpp (the 1000 rules as (kind, pattern) rows plus sample
+commands) and bench/rules_set{10,100,1000}.hpp (the first N rules as compile-time
+hotpath::rules::ruleset objects). The 10- and 100-rule sets are prefixes of the 1000-rule list,
+whose kinds are interleaved so that every prefix has about 30% exact, 25% prefix, 15% suffix,
+15% contains and 15% glob rules.
+
+Usage: python3 tools/gen_rules_bench.py [outdir]   (default: bench/ next to this script)
+"""
+import fnmatch
+import os
+import random
+import sys
+
+EXACT = [
+    "git status", "git push origin main", "npm run build-{i}", "cargo test -p crate{i}",
+    "docker ps -a", "kubectl get pods -n ns{i}", "git checkout feature-{i}", "make target{i}",
+    "git log --oneline -n {i}", "npm ci", "cargo build --release --bin tool{i}",
+    "docker compose up svc{i}", "kubectl rollout restart deploy/app{i}", "ls -la /srv/app{i}",
+]
+PREFIX = [
+    "git push --force origin feature-{i}", "rm -rf /srv/app{i}", "kubectl delete ns ns{i}",
+    "docker run --privileged img{i}", "npm publish pkg{i}", "sudo systemctl restart svc{i}",
+    "curl -X DELETE https://api{i}.example.com", "git reset --hard HEAD~{i}",
+    "cargo publish -p crate{i}", "docker system prune -af --filter label=job{i}",
+    "kubectl scale deploy/app{i}", "sudo rm /var/log/app{i}",
+]
+SUFFIX = [
+    " | sh -s -- --yes{i}", " --no-verify-{i}", " /etc/app{i}/passwd", " --namespace=ns{i}",
+    " @pkg{i}/latest", ":tag{i}", " > /dev/sd{i}", " --token=tok{i}",
+]
+CONTAINS = [
+    "/etc/shadow{i}", "id_rsa{i}", "secret{i}.env", "--password=pw{i}", "AWS_SECRET_{i}",
+    "chmod 777 /srv/app{i}", "--insecure-{i}", "mkfs.ext{i}",
+]
+GLOB = [
+    "rm -rf /srv/app{i}/*", "git push * feature-{i}", "docker run * img{i}:*",
+    "kubectl delete * -n ns{i}", "curl *host{i}.example.com* | sh", "npm install pkg{i}@[0-9]*",
+    "cargo ?un --bin tool{i}*", "git reset --hard HEAD~[0-9]{i}", "*.key{i}",
+    "sudo * /srv/app{i}/[!.]*", "docker exec -it c{i} *sh",
+]
+
+KINDS = ["exact"] * 6 + ["prefix"] * 5 + ["suffix"] * 3 + ["contains"] * 3 + ["glob"] * 3
+TEMPLATES = {"exact": EXACT, "prefix": PREFIX, "suffix": SUFFIX, "contains": CONTAINS,
+             "glob": GLOB}
+
+
+def make_rules(n=1000):
+    rng = random.Random(20261123)
+    kinds = []
+    while len(kinds) < n:
+        block = KINDS[:]
+        rng.shuffle(block)
+        kinds += block
+    counters = {k: 0 for k in TEMPLATES}
+    rules, seen = [], set()
+    for k in kinds:
+        while True:
+            j = counters[k]
+            counters[k] += 1
+            t = TEMPLATES[k]
+            pat = t[j % len(t)].replace("{i}", str(j // len(t)))
+            if (k, pat) not in seen:
+                break
+        seen.add((k, pat))
+        rules.append((k, pat))
+        if len(rules) == n:
+            break
+    return rules
+
+
+def matches(kind, pat, s):
+    if kind == "exact":
+        return s == pat
+    if kind == "prefix":
+        return s.startswith(pat)
+    if kind == "suffix":
+        return s.endswith(pat)
+    if kind == "contains":
+        return pat in s
+    return fnmatch.fnmatchcase(s, pat)  # the bench globs use no '\' and no '^'
+
+
+def first_match(rules, s):
+    for i, (k, p) in enumerate(rules):
+        if matches(k, p, s):
+            return i
+    return -1
+
+
+def instance(kind, pat):
+    """A command that the rule matches."""
+    if kind == "exact":
+        return pat
+    if kind == "prefix":
+        return pat + " --now"
+    if kind == "suffix":
+        return "deploy" + pat
+    if kind == "contains":
+        return "cat " + pat + " | less"
+    out, i = [], 0
+    while i < len(pat):
+        c = pat[i]
+        if c == "*":
+            out.append("x")
+        elif c == "?":
+            out.append("r")
+        elif c == "[":
+            j = pat.index("]", i + 2)
+            body = pat[i + 1:j]
+            out.append("z" if body.startswith("!") else body[0])
+            i = j
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def cxx(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def main():
+    outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "bench")
+    rules = make_rules(1000)
+    samples = []
+    for n in (10, 100, 1000):
+        sub = rules[:n]
+        first = instance(*sub[0])
+        assert first_match(sub, first) == 0, first
+        mid = None
+        for m in range(n // 2, n):
+            cand = instance(*sub[m])
+            if first_match(sub, cand) == m:
+                mid = (cand, m)
+                break
+        assert mid is not None
+        none = "ls -la /home/user/projects/hotpath/include"
+        assert first_match(sub, none) == -1
+        samples.append((n, first, mid, none))
+
+    hdr = "// Generated by tools/gen_rules_bench.py; do not edit.\n"
+    with open(os.path.join(outdir, "rules_bench_data.hpp"), "w") as f:
+        f.write(hdr)
+        f.write("// The 1000 benchmark rules (the 10- and 100-rule sets are prefixes) and, per set\n"
+                "// size, a command matching rule 0, one matching a middle rule first, one matching "
+                "none.\n")
+        f.write("#ifndef HOTPATH_BENCH_RULES_BENCH_DATA_HPP\n#define HOTPATH_BENCH_RULES_BENCH_DATA_HPP\n\n")
+        f.write("#include <hotpath/rules.hpp>\n\n#include <cstddef>\n#include <string_view>\n\n")
+        f.write("namespace bench_rules {\n\nstruct row {\n  hotpath::rules::kind kind;\n"
+                "  std::string_view pattern;\n};\n\n")
+        f.write("inline constexpr row all[%d] = {\n" % len(rules))
+        for k, p in rules:
+            f.write("    {hotpath::rules::kind::%s, %s},\n" % (k, cxx(p)))
+        f.write("};\n\nstruct sample {\n  std::size_t rules;\n  std::string_view first;\n"
+                "  std::string_view middle;\n  std::size_t middle_index;\n  std::string_view none;\n};\n\n")
+        f.write("inline constexpr sample samples[3] = {\n")
+        for n, first, (mid, mi), none in samples:
+            f.write("    {%d, %s, %s, %d, %s},\n" % (n, cxx(first), cxx(mid), mi, cxx(none)))
+        f.write("};\n\n}  // namespace bench_rules\n\n#endif  // HOTPATH_BENCH_RULES_BENCH_DATA_HPP\n")
+    for n in (10, 100, 1000):
+        guard = "HOTPATH_BENCH_RULES_SET%d_HPP" % n
+        with open(os.path.join(outdir, "rules_set%d.hpp" % n), "w") as f:
+            f.write(hdr)
+            f.write("// The first %d benchmark rules as a compile-time ruleset (value = rule index).\n" % n)
+            f.write("#ifndef %s\n#define %s\n\n#include <hotpath/rules.hpp>\n\n" % (guard, guard))
+            f.write("namespace bench_rules {\n\n")
+            f.write("inline constexpr hotpath::rules::ruleset set%d{\n" % n)
+            for i, (k, p) in enumerate(rules[:n]):
+                f.write("    hotpath::rules::rule{hotpath::rules::%s<%s>{}, %du},\n" % (k, cxx(p), i))
+            f.write("};\n\n}  // namespace bench_rules\n\n#endif  // %s\n" % guard)
+
+
+if __name__ == "__main__":
+    main()
