@@ -362,7 +362,7 @@ BENCHMARK(hotpath_file<hotpath::xxh3_64, hotpath::mmap_source>)
     ->Name("hash/hotpath_xxh3_mmap/file")
     ->Arg(k256m)
     ->Apply([](auto* b) { file_rows(b, 8); });
-BENCHMARK(hotpath_file<hotpath::xxh3_64, hotpath::read_source<>>)
+BENCHMARK(hotpath_file<hotpath::xxh3_64, hotpath::read_source<256 << 10>>)
     ->Name("hash/hotpath_xxh3_read256k/file")
     ->Arg(k256m)
     ->Apply([](auto* b) { file_rows(b, 4); });
@@ -433,7 +433,7 @@ BENCHMARK(walk_and_stat)
     ->MinTime(0.2);
 // read vs mmap crossover (page-cached files of growing size).
 BENCHMARK(hotpath_file<hotpath::xxh3_64, hotpath::read_source<>>)
-    ->Name("hash/hotpath_xxh3_read256k/crossover")
+    ->Name("hash/hotpath_xxh3_read/crossover")
     ->Arg(64 << 10)
     ->Arg(1 << 20)
     ->Arg(16 << 20)

@@ -210,7 +210,10 @@ TEST_F(ChangeDetector, CorruptForeignAndOtherAlgorithmFilesLoadEmptyWithAClearEr
     if (i % 2) {
       b.resize(rng() % b.size());
     } else {
-      b[rng() % b.size()] ^= static_cast<char>(static_cast<unsigned char>(1 + rng() % 255));
+      const std::size_t at = rng() % b.size();
+      const auto flip = static_cast<unsigned>(1 + rng() % 255);
+      b[at] =
+          static_cast<char>(static_cast<unsigned char>(static_cast<unsigned char>(b[at]) ^ flip));
     }
     EXPECT_TRUE(load_bytes(b));
   }
