@@ -13,6 +13,8 @@
 //   log_int    logger: kLog messages "order {} filled" with one integer, then wait until the
 //              sink saw all; items/s (lossless/blocking mode for both).
 //   log_lat    logger: producer-side latency of that call, measured like push_lat.
+//   st_pushpop64  one thread pushes 64 records then pops them: the instruction cost without
+//              cross-core traffic (stable on a loaded machine, unlike the two-thread rows).
 #include <hotpath/log_ring.hpp>
 #include <hotpath/logger.hpp>
 
@@ -281,6 +283,28 @@ void mpsc(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * (kMpsc - 2)));
 }
 
+// --- single thread: the instruction cost without cross-core traffic ------------------------
+
+// Pushes 64 records then pops them, on one thread; items/s counts records (push + pop each).
+template <class Q>
+void st_pushpop(benchmark::State& state) {
+  auto q = std::make_unique<Q>();
+  msg m{};
+  std::uint64_t sum = 0;
+  for (auto _ : state) {
+    for (std::uint64_t i = 0; i < 64; ++i) {
+      m.seq = i;
+      q->push(m);
+    }
+    for (int i = 0; i < 64; ++i) {
+      q->pop(m);
+      sum += m.seq;
+    }
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * 64));
+}
+
 // --- latency ------------------------------------------------------------------------------
 
 double ns_per_tick() {
@@ -466,6 +490,14 @@ const bool registered = [] {
   mt(RegisterBenchmark("log_ring/moodycamel_cq/mpsc_2p", mpsc<moodycamel_cq>));
   mt(RegisterBenchmark("log_ring/boost_queue/mpsc_2p", mpsc<boost_queue>));
   mt(RegisterBenchmark("log_ring/mutex_deque/mpsc_2p", mpsc<mutex_deque>));
+
+  RegisterBenchmark("log_ring/hotpath_spsc/st_pushpop64", st_pushpop<hotpath_spsc>);
+  RegisterBenchmark("log_ring/hotpath_mpsc/st_pushpop64", st_pushpop<hotpath_mpsc>);
+  RegisterBenchmark("log_ring/boost_spsc_queue/st_pushpop64", st_pushpop<boost_spsc>);
+  RegisterBenchmark("log_ring/boost_queue/st_pushpop64", st_pushpop<boost_queue>);
+  RegisterBenchmark("log_ring/moodycamel_rwq/st_pushpop64", st_pushpop<moodycamel_rwq>);
+  RegisterBenchmark("log_ring/moodycamel_cq/st_pushpop64", st_pushpop<moodycamel_cq>);
+  RegisterBenchmark("log_ring/mutex_deque/st_pushpop64", st_pushpop<mutex_deque>);
 
   const auto lat = [](benchmark::internal::Benchmark* b) { b->Iterations(1)->UseRealTime(); };
   lat(RegisterBenchmark("log_ring/hotpath_spsc/push_lat", push_latency<hotpath_spsc>));

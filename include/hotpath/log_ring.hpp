@@ -174,12 +174,39 @@ class basic_log_ring {
     return try_pop(out, missed);
   }
   bool try_pop(T& out, std::uint64_t& missed) noexcept {
-    return drain(
-               [&](T& v, std::uint64_t m) noexcept {
-                 out = std::move(v);
-                 missed = m;
-               },
-               1) == 1;
+    if constexpr (!sequenced) {  // the common case, without drain()'s batch bookkeeping
+      const std::uint64_t h = cons_.head.load(std::memory_order_relaxed);
+      if (h == cons_.tail_cache) {
+        cons_.tail_cache = prod_.tail.load(std::memory_order_acquire);
+        if (h == cons_.tail_cache) return false;
+      }
+      T* v = value(at(h));
+      out = std::move(*v);
+      v->~T();
+      cons_.head.store(h + 1, std::memory_order_release);
+      after_consume();
+      missed = 0;
+      return true;
+    } else if constexpr (!is_overwriting) {
+      const std::uint64_t h = cons_.head.load(std::memory_order_relaxed);
+      cell& c = at(h);
+      if (c.seq.load(std::memory_order_acquire) != h + 1) return false;
+      T* v = value(c);
+      out = std::move(*v);
+      v->~T();
+      c.seq.store(h + shared_.cap, std::memory_order_release);
+      cons_.head.store(h + 1, std::memory_order_release);
+      after_consume();
+      missed = 0;
+      return true;
+    } else {
+      return drain(
+                 [&](T& v, std::uint64_t m) noexcept {
+                   out = std::move(v);
+                   missed = m;
+                 },
+                 1) == 1;
+    }
   }
 
   // Consumer (one thread). Calls f(T&) or f(T&, std::uint64_t missed) on up to max records,
