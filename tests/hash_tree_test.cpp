@@ -84,6 +84,7 @@ TEST_F(HashTree, InvariantUnderThreadCountAndCreationOrder) {
     EXPECT_EQ(hotpath::hash_tree<algo>(b, opt), ref) << t;
   }
   EXPECT_NE(ref, hotpath::digest_t<algo>{});
+  EXPECT_EQ(hotpath::hash_tree<algo>(fs::path(a.string() + "/")), ref);  // trailing slash
 }
 
 TEST_F(HashTree, SensitiveToContentNamesTypesAndEmptyDirectories) {

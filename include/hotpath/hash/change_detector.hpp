@@ -37,6 +37,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -134,8 +135,8 @@ class change_detector {
   change_result<Algo> check(const std::filesystem::path& path, std::error_code& ec) {
     ec.clear();
     ++stats_.lookups;
-    std::string key = path.native();
-    auto it = entries_.find(key);
+    const std::string& key = path.native();  // no copy: lookups are heterogeneous
+    auto it = entries_.find(std::string_view(key));
     struct ::stat st;
     if (::stat(key.c_str(), &st) != 0) {
       const int e = errno;
@@ -153,7 +154,7 @@ class change_detector {
     entry fresh;
     if (!hash_now(key, fresh, ec)) return {};
     if (it == entries_.end()) {
-      entries_.emplace(std::move(key), fresh);
+      entries_.emplace(key, fresh);
       return {change_status::added, fresh.digest};
     }
     const bool same = it->second.digest == fresh.digest;
@@ -169,7 +170,10 @@ class change_detector {
     return r;
   }
 
-  void forget(const std::filesystem::path& path) { entries_.erase(path.native()); }
+  void forget(const std::filesystem::path& path) {
+    auto it = entries_.find(std::string_view(path.native()));
+    if (it != entries_.end()) entries_.erase(it);
+  }
   void clear() noexcept { entries_.clear(); }
   std::size_t size() const noexcept { return entries_.size(); }
   const change_stats& stats() const noexcept { return stats_; }
@@ -181,7 +185,7 @@ class change_detector {
   }
   // The remembered entry for `path`, or nullptr.
   const entry* find(const std::filesystem::path& path) const {
-    auto it = entries_.find(path.native());
+    auto it = entries_.find(std::string_view(path.native()));
     return it == entries_.end() ? nullptr : &it->second;
   }
 
@@ -388,7 +392,14 @@ class change_detector {
     return {};
   }
 
-  std::unordered_map<std::string, entry> entries_;
+  // Transparent XXH3 hash: lookups by std::string_view allocate nothing.
+  struct path_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return static_cast<std::size_t>(hash<xxh3_64>(s).prefix_u64());
+    }
+  };
+  std::unordered_map<std::string, entry, path_hash, std::equal_to<>> entries_;
   change_stats stats_;
   std::int64_t racy_window_ns_;
 };

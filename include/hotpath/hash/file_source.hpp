@@ -254,7 +254,10 @@ struct read_source {
 
   template <class Sink>
   static void feed(int fd, const struct ::stat& st, Sink& sink, std::error_code& ec) {
-    if (S_ISREG(st.st_mode)) (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    // Read-ahead hint only where it can matter (one read() covers a small file anyway).
+    if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > BufferBytes) {
+      (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
     (void)detail::read_loop(fd, detail::thread_read_buffer<BufferBytes>(), BufferBytes, sink, ec);
   }
 };

@@ -141,20 +141,25 @@ digest_t<Algo> hash_tree(const std::filesystem::path& root, const tree_options<A
   std::vector<tree_entry<Algo>> entries;
   {
     fs::recursive_directory_iterator it(root, fs::directory_options::none, ec), end;
+    const std::size_t prefix = root.native().size();
     if (ec) return {};
     for (; it != end; it.increment(ec)) {
       if (ec) return {};
       const fs::directory_entry& de = *it;
       const fs::file_status s = de.symlink_status(ec);
       if (ec) return {};
-      fs::path rel = de.path().lexically_relative(root);
+      // The iterator yields root + '/' + relative: cut the prefix instead of the (allocating)
+      // lexically_relative. POSIX paths: native == generic.
+      const std::string& full = de.path().native();
+      const std::string_view rel_text = std::string_view(full).substr(
+          std::min(full.size(), prefix + (full.size() > prefix && full[prefix] == '/' ? 1 : 0)));
       const bool is_dir = s.type() == fs::file_type::directory;
-      if (options.filter && !options.filter(rel, is_dir)) {
+      if (options.filter && !options.filter(fs::path(rel_text), is_dir)) {
         if (is_dir) it.disable_recursion_pending();
         continue;
       }
       tree_entry<Algo> e;
-      e.path = rel.generic_string();
+      e.path = rel_text;
       switch (s.type()) {
         case fs::file_type::regular:
           e.type = tree_entry_type::regular;
