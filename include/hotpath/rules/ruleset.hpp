@@ -113,7 +113,7 @@ struct pattern_list {
 
   static constexpr bool check() {
     if constexpr (!valid) {
-      constexpr std::size_t i = decltype(hana::value(first_bad))::value;
+      constexpr std::size_t i = std::remove_cvref_t<decltype(first_bad.value())>::value;
       using bad = typename decltype(+hana::at_c<i>(types))::type;
       return rule_pattern_check<i, bad>::ok;
     } else {
