@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -203,6 +204,27 @@ TEST(RulesDynamic, AddAfterMatchRebuilds) {
   EXPECT_EQ(d.match("xyz"), 2);
   const auto copy = d;
   EXPECT_EQ(copy.match("xyz"), 2);
+}
+
+// The first match after add() builds the tables; concurrent first matches must agree.
+TEST(RulesDynamic, ConcurrentFirstMatchesBuildOnce) {
+  for (int round = 0; round < 20; ++round) {
+    dynamic_ruleset<int> d;
+    for (int i = 0; i < 50; ++i) d.add(kind::prefix, "cmd" + std::to_string(i) + " ", i);
+    d.add(kind::glob, "*.[ch]", 50);
+    std::vector<std::thread> threads;
+    std::vector<int> bad(4, 0);
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&d, &bad, t] {
+        for (int i = 0; i < 51; ++i) {
+          const std::string s = i < 50 ? "cmd" + std::to_string(i) + " x" : std::string("a.c");
+          if (d.match(s) != i) ++bad[static_cast<std::size_t>(t)];
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    for (int b : bad) EXPECT_EQ(b, 0);
+  }
 }
 
 TEST(RulesStatic, MatchesAtRunTimeToo) {
