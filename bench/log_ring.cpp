@@ -238,6 +238,7 @@ void mpsc(benchmark::State& state) {
     std::atomic<int> ready{0};
     std::atomic<bool> go{false};
     std::vector<std::thread> threads;
+    threads.reserve(producers);
     for (int p = 0; p < producers; ++p) {
       threads.emplace_back([&, p] {
         msg m{};
@@ -266,7 +267,7 @@ void mpsc(benchmark::State& state) {
     go.store(true, std::memory_order_release);
     unsigned fails = 0;
     msg m{};
-    while (got < per * producers) {
+    while (got < per * producers) {  // NOLINT(bugprone-infinite-loop): check() counts
       if constexpr (Drain) {
         if (q->q.drain(check) == 0) relax(fails);
       } else if (q->pop(m)) {

@@ -175,6 +175,7 @@ void logger_stress(bool expect_lossless) {
   hotpath::async_logger<hotpath::callback_sink<decltype(cb)>, Overflow> log(
       hotpath::callback_sink<decltype(cb)>(cb), {.capacity = 64, .batch = 16});
   std::vector<std::thread> threads;
+  threads.reserve(producers);
   for (int p = 0; p < producers; ++p) {
     threads.emplace_back([&, p] {
       for (int s = 0; s < per; ++s) {

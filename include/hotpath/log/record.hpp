@@ -85,7 +85,7 @@ struct log_clock {
   // Nanoseconds since the Unix epoch for a now() value.
   static std::int64_t to_system_ns(std::uint64_t ticks) {
     const calibration& c = calibrate();
-    const double d = static_cast<double>(static_cast<std::int64_t>(ticks - c.ticks0));
+    const auto d = static_cast<double>(static_cast<std::int64_t>(ticks - c.ticks0));
     return c.system_ns0 + static_cast<std::int64_t>(d * c.ns_per_tick);
   }
 };

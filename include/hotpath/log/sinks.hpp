@@ -32,7 +32,7 @@ concept log_sink = requires(S& s, const log_record& r) {
 // Write errors are counted in errors(), never thrown (the logger thread must keep going).
 class fd_sink {
  public:
-  static constexpr std::size_t buffer_size = 64 * 1024;
+  static constexpr std::size_t buffer_size = std::size_t{64} * 1024;
 
   explicit fd_sink(int fd) : fd_(fd), buf_(new char[buffer_size]) {}
 
