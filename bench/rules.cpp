@@ -421,6 +421,12 @@ void bench(benchmark::State& state, std::size_t rules, workload wl, std::size_t 
   }
 }
 
+// Registers with a 0.25 s minimum time per row, which keeps the default run under a minute.
+template <class F>
+benchmark::internal::Benchmark* reg(const std::string& name, F f) {
+  return benchmark::RegisterBenchmark(name.c_str(), f)->MinTime(0.25);
+}
+
 void register_all() {
   const char* wl_name[] = {"corpus", "first", "middle", "none"};
   for (std::size_t rules : {10, 100, 1000}) {
@@ -430,33 +436,33 @@ void register_all() {
         return std::string("rules/") + subject + "/" + std::to_string(rules) + "_" + wl_name[wl];
       };
       if (rules <= 100)
-        benchmark::RegisterBenchmark(name("hotpath_static").c_str(), [=](benchmark::State& st) {
+        reg(name("hotpath_static"), [=](benchmark::State& st) {
           bench(st, rules, W, corpus_size,
                 [](world& w, const std::string& s) { return static_match(w.n, s); });
         });
-      benchmark::RegisterBenchmark(name("hotpath_dynamic").c_str(), [=](benchmark::State& st) {
+      reg(name("hotpath_dynamic"), [=](benchmark::State& st) {
         bench(st, rules, W, corpus_size,
               [](world& w, const std::string& s) { return w.dyn.match(s); });
       });
       if (wl != corpus_w && wl != none_w) continue;  // peers: corpus and no-match rows
-      benchmark::RegisterBenchmark(name("naive_loop").c_str(), [=](benchmark::State& st) {
+      reg(name("naive_loop"), [=](benchmark::State& st) {
         bench(st, rules, W, corpus_size,
               [](world& w, const std::string& s) { return w.naive.match(s); });
       });
-      benchmark::RegisterBenchmark(name("re2_set").c_str(), [=](benchmark::State& st) {
+      reg(name("re2_set"), [=](benchmark::State& st) {
         bench(st, rules, W, corpus_size,
               [](world& w, const std::string& s) { return w.re2.match(s); });
       });
-      benchmark::RegisterBenchmark(name("vectorscan").c_str(), [=](benchmark::State& st) {
+      reg(name("vectorscan"), [=](benchmark::State& st) {
         bench(st, rules, W, corpus_size,
               [](world& w, const std::string& s) { return w.hs.match(s); });
       });
-      benchmark::RegisterBenchmark(name("pcre2_jit").c_str(), [=](benchmark::State& st) {
+      reg(name("pcre2_jit"), [=](benchmark::State& st) {
         bench(st, rules, W, corpus_size,
               [](world& w, const std::string& s) { return w.pcre.match(s); });
       });
       if (rules <= 100 && wl == corpus_w)
-        benchmark::RegisterBenchmark(name("std_regex").c_str(), [=](benchmark::State& st) {
+        reg(name("std_regex"), [=](benchmark::State& st) {
           bench(st, rules, W, regex_corpus_size,
                 [](world& w, const std::string& s) { return w.regex->match(s); });
         })->MinTime(0.2);
