@@ -4,7 +4,7 @@
 # Usage: tools/check_consumers.sh [work dir]   (default: build/consumers)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-work=${1:-$root/build/consumers}
+work=$(realpath -m "${1:-$root/build/consumers}")
 rm -rf "$work"
 mkdir -p "$work"
 
