@@ -31,6 +31,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+# Keys of a JSON entry that Google Benchmark writes itself; any other number is a user counter.
+STANDARD_KEYS = {"name", "family_index", "per_family_instance_index", "run_name", "run_type",
+                 "repetitions", "repetition_index", "threads", "iterations", "real_time",
+                 "cpu_time", "time_unit", "aggregate_name", "aggregate_unit",
+                 "items_per_second", "bytes_per_second", "error_occurred", "error_message",
+                 "label"}
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 # Name parts Google Benchmark appends that describe how a benchmark ran, not what it measured.
 RUN_MODIFIERS = ("real_time", "process_time", "manual_time", "repeats:", "min_time:",
@@ -46,6 +52,7 @@ class Row:
     bytes_per_second: float | None
     spread: tuple[float, float] | None  # min and max ns_per_op over repetitions
     order: int  # declaration order in the benchmark file (family_index)
+    counters: dict[str, float]  # the benchmark's own counters (hit ratio, p99, bytes, ...)
 
     @property
     def is_hotpath(self) -> bool:
@@ -102,8 +109,11 @@ def load_rows(path: Path) -> list[Row]:
             value = statistics.median(values)
             bps = statistics.median([e.get("bytes_per_second", 0.0) for e in runs]) or None
         spread = (min(values), max(values)) if len(values) > 1 else None
+        source = medians.get(name) or runs[0]
+        counters = {k: v for k, v in source.items()
+                    if k not in STANDARD_KEYS and isinstance(v, (int, float))}
         rows.append(Row(*parsed, ns_per_op=value, bytes_per_second=bps, spread=spread,
-                        order=family[name]))
+                        order=family[name], counters=counters))
     # Random interleaving shuffles the output; report in the order the file declares.
     return sorted(rows, key=lambda r: r.order)
 
@@ -254,8 +264,8 @@ def render(args: argparse.Namespace) -> int:
             out += [f"### {area}", ""]
             if draw_chart(area, groups, charts / f"{area}.svg"):
                 out += [f"![{area}](bench/{area}.svg)", ""]
-            out += ["| workload | subject | time/op | range | throughput | ratio |",
-                    "|---|---|---:|---:|---:|---:|"]
+            out += ["| workload | subject | time/op | range | throughput | ratio | counters |",
+                    "|---|---|---:|---:|---:|---:|---|"]
             for (a, workload), wrows in groups.items():
                 if a != area:
                     continue
@@ -266,7 +276,9 @@ def render(args: argparse.Namespace) -> int:
                     rng = (f"{fmt_time(r.spread[0])} – {fmt_time(r.spread[1])}"
                            if r.spread else "")
                     out.append(f"| {workload} | {name} | {fmt_time(r.ns_per_op)} | {rng} | "
-                               f"{fmt_rate(r.bytes_per_second)} | {ratio} |")
+                               f"{fmt_rate(r.bytes_per_second)} | {ratio} | "
+                               + ", ".join(f"{k}={v:.4g}" for k, v in r.counters.items())
+                               + " |")
             out.append("")
     (docs / "benchmarks.md").write_text("\n".join(out))
     print(f"bench_report: wrote {docs / 'benchmarks.md'}")
