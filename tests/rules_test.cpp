@@ -213,6 +213,7 @@ TEST(RulesDynamic, ConcurrentFirstMatchesBuildOnce) {
     for (int i = 0; i < 50; ++i) d.add(kind::prefix, "cmd" + std::to_string(i) + " ", i);
     d.add(kind::glob, "*.[ch]", 50);
     std::vector<std::thread> threads;
+    threads.reserve(4);
     std::vector<int> bad(4, 0);
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&d, &bad, t] {
