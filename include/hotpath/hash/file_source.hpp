@@ -19,9 +19,10 @@
 //                             for writing, filesystem without leases) it uses read().
 // Differs from peers: `xxhsum` and `sha256sum` read() through one buffer on one core; these
 // sources overlap kernel work with hashing and pick the cheaper path per file.
-// Performance: see docs/hashing.md. Measured on the reference VM: read() beats a plain mapping
-// up to 16 MiB (faults cost more than the copy); mapping with the populate-ahead helper is
-// ~1.9x faster than read() from 64 MiB on, hence auto_mmap_min_bytes = 32 MiB.
+// Performance: see docs/hashing.md. Measured on the reference VM (quiet, medians of 5): read()
+// beats a plain mapping up to 8 MiB (faults cost more than the copy: 1 MiB 70 vs 113 us);
+// from 16 MiB, where the populate-ahead helper starts, mapping wins (1.5x at 16 MiB, 1.9x at
+// 64 MiB), hence auto_mmap_min_bytes = 16 MiB.
 // Example:
 //   auto a = hotpath::hash_file<hotpath::xxh3_64>("f");                          // auto_source
 //   auto b = hotpath::hash_file<hotpath::xxh3_64, hotpath::read_source<>>("f");
@@ -67,8 +68,8 @@ inline std::error_code errno_code(int e = errno) noexcept { return {e, std::gene
 inline constexpr std::size_t default_read_buffer = std::size_t{1} << 20;
 
 // Regular files at least this large take the mmap path in auto_source (measured crossover:
-// read() wins at 16 MiB, mmap + populate-ahead wins by 1.9x at 64 MiB).
-inline constexpr std::size_t auto_mmap_min_bytes = std::size_t{32} << 20;
+// read() wins up to 8 MiB, 569 vs 601 us; mmap + populate-ahead wins 920 vs 1486 us at 16 MiB).
+inline constexpr std::size_t auto_mmap_min_bytes = std::size_t{16} << 20;
 
 // Files at least this large get a page-table populating helper thread in the mmap path.
 inline constexpr std::size_t mmap_ahead_min_bytes = std::size_t{16} << 20;
