@@ -14,8 +14,10 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -408,6 +410,62 @@ TEST(CacheTest, HashPoliciesAndStringKeys) {
   for (int i = 0; i < 2000; ++i) found += b.contains("key-" + std::to_string(i)) ? 1 : 0;
   EXPECT_EQ(found, 1000);
 }
+
+// get/peek/contains/erase take std::string_view and const char* for std::string keys and
+// build no temporary std::string: keys longer than the SSO buffer would allocate one.
+TEST(CacheTest, HeterogeneousLookupBuildsNoKey) {
+  const std::string long_a(40, 'a');
+  const std::string long_b(40, 'b');
+  hotpath::lru_cache<std::string, int> c(8);
+  c.put(long_a, 1);
+  c.put(long_b, 2);
+  const std::string_view va = long_a;
+  const std::string_view vb = long_b;
+  const std::string missing_s(40, 'z');
+  const char* missing = missing_s.c_str();
+  const auto before = g_allocations.load();
+  ASSERT_NE(c.get(va), nullptr);
+  EXPECT_EQ(*c.get(va), 1);
+  EXPECT_EQ(c.get(missing), nullptr);
+  EXPECT_EQ(*c.peek(vb), 2);
+  EXPECT_EQ(*std::as_const(c).peek(long_b.c_str()), 2);
+  EXPECT_TRUE(c.contains(va));
+  EXPECT_FALSE(c.contains(missing));
+  EXPECT_TRUE(c.erase(vb));
+  EXPECT_FALSE(c.erase(vb));
+  EXPECT_EQ(g_allocations.load(), before);
+  EXPECT_EQ(c.size(), 1u);
+  EXPECT_EQ(c.stats().hits, 2u);
+  EXPECT_EQ(c.stats().misses, 1u);
+  // The stand-in hashes like the key: it finds every stored key, also across slab growth.
+  hotpath::sieve_cache<std::string, int, hc::fixed_seed_hash<3>> d(500);
+  for (int i = 0; i < 500; ++i) d.put("long-key-prefix-to-defeat-sso-" + std::to_string(i), i);
+  for (int i = 0; i < 500; ++i) {
+    const std::string k = "long-key-prefix-to-defeat-sso-" + std::to_string(i);
+    ASSERT_NE(d.peek(std::string_view(k)), nullptr);
+    EXPECT_EQ(*d.peek(std::string_view(k)), i);
+  }
+  // Concurrent cache: copies of the value, still no key built.
+  hotpath::concurrent_lru_cache<std::string, int> cc(64);
+  cc.put(long_a, 1);
+  const auto before_cc = g_allocations.load();
+  EXPECT_EQ(cc.get(va), 1);
+  EXPECT_EQ(cc.peek(long_a.c_str()), 1);
+  EXPECT_FALSE(cc.get(missing).has_value());
+  EXPECT_TRUE(cc.contains(va));
+  int seen = 0;
+  EXPECT_TRUE(cc.visit(va, [&](const int& v) { seen = v; }));
+  EXPECT_TRUE(cc.erase(va));
+  EXPECT_FALSE(cc.contains(va));
+  EXPECT_EQ(g_allocations.load(), before_cc);
+  EXPECT_EQ(seen, 1);
+}
+// Integer keys keep converting (no transparent overload): get(7) on a uint64_t key.
+static_assert(!hotpath::lru_cache<std::uint64_t, int>::transparent_key<int>);
+static_assert(hotpath::lru_cache<std::string, int>::transparent_key<std::string_view>);
+static_assert(hotpath::lru_cache<std::string, int>::transparent_key<const char*>);
+static_assert(noexcept(std::declval<hotpath::lru_cache<std::string, int>&>().get(
+    std::declval<std::string_view>())));
 
 TEST(CacheTest, MemoryUsageGrowsWithEntriesOnly) {
   hotpath::lru_cache<std::uint64_t, std::array<char, 64>> c(100000);

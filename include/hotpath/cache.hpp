@@ -23,6 +23,10 @@
 //   V* get(key)                 the live value or nullptr; counts a hit or a miss; promotes
 //                               (LRU: to the front, SIEVE: sets the bit). O(1), no allocation.
 //   V* peek(key) / contains(key) like get without promotion and without stats; never removes.
+//   get/peek/contains/erase also take a transparent stand-in for the key without building a K:
+//                               std::string_view / const char* for std::string keys (the
+//                               default hasher is transparent for strings; hash_by<H> is when
+//                               H::is_transparent exists, and K == Q must compile).
 //   void put(key, value)        inserts, or assigns (the old value goes to the listener as
 //                               `replaced`) and promotes. May evict. Strong guarantee (for the
 //                               assignment: when V's move assignment is noexcept).

@@ -120,11 +120,24 @@ class cache_core {
   // terminates) and must not call back into this cache.
   using listener_type = std::function<void(const K&, V&&, eviction_cause)>;
 
-  // True when lookups (hash, ==, clock) cannot throw: get/peek/contains/erase are noexcept.
-  static constexpr bool nothrow_lookup =
-      std::is_nothrow_invocable_v<const hasher_type&, const K&>&& noexcept(
-          std::declval<const K&>() == std::declval<const K&>()) &&
+  // Q may stand for a key in get/peek/contains/erase without building a K (std::string_view or
+  // const char* for std::string keys): the hasher is transparent (hashes Q as the K it equals)
+  // and K == Q compiles.
+  template <class Q>
+  static constexpr bool transparent_key =
+      !std::is_same_v<std::remove_cvref_t<Q>, K> && cache_transparent_hasher<hasher_type> &&
+      std::is_invocable_r_v<std::uint64_t, const hasher_type&, const Q&> &&
+      requires(const K& k, const Q& q) {
+        { k == q } -> std::convertible_to<bool>;
+      };
+  // True when lookups by Q (hash, ==, clock) cannot throw.
+  template <class Q>
+  static constexpr bool nothrow_lookup_for =
+      std::is_nothrow_invocable_v<const hasher_type&, const Q&>&& noexcept(
+          std::declval<const K&>() == std::declval<const Q&>()) &&
       cache_clock_traits<Ex>::nothrow_now;
+  // True when lookups (hash, ==, clock) cannot throw: get/peek/contains/erase are noexcept.
+  static constexpr bool nothrow_lookup = nothrow_lookup_for<K>;
 
   // capacity: maximum number of entries (unit weight) or maximum total weight (weigh_by).
   // The remaining arguments are policy objects of this cache (weigh_by<F>{f},
@@ -198,15 +211,33 @@ class cache_core {
   [[nodiscard]] V* get(const K& key) noexcept(nothrow_lookup) {
     return get_hashed(key, hash_(key));
   }
+  template <class Q>
+  requires transparent_key<Q>
+  [[nodiscard]] V* get(const Q& key) noexcept(nothrow_lookup_for<Q>) {
+    return get_hashed(key, hash_(key));
+  }
 
-  [[nodiscard]] V* peek(const K& key) noexcept(nothrow_lookup) {
-    const std::uint32_t i = find_live(key, hash_(key));
-    return i == cache_npos ? nullptr : &value_at(i);
-  }
+  [[nodiscard]] V* peek(const K& key) noexcept(nothrow_lookup) { return peek_impl(key); }
   [[nodiscard]] const V* peek(const K& key) const noexcept(nothrow_lookup) {
-    return const_cast<cache_core*>(this)->peek(key);
+    return const_cast<cache_core*>(this)->peek_impl(key);
   }
+  template <class Q>
+  requires transparent_key<Q>
+  [[nodiscard]] V* peek(const Q& key) noexcept(nothrow_lookup_for<Q>) {
+    return peek_impl(key);
+  }
+  template <class Q>
+  requires transparent_key<Q>
+  [[nodiscard]] const V* peek(const Q& key) const noexcept(nothrow_lookup_for<Q>) {
+    return const_cast<cache_core*>(this)->peek_impl(key);
+  }
+
   [[nodiscard]] bool contains(const K& key) const noexcept(nothrow_lookup) {
+    return find_live(key, hash_(key)) != cache_npos;
+  }
+  template <class Q>
+  requires transparent_key<Q>
+  [[nodiscard]] bool contains(const Q& key) const noexcept(nothrow_lookup_for<Q>) {
     return find_live(key, hash_(key)) != cache_npos;
   }
 
@@ -245,6 +276,11 @@ class cache_core {
   }
 
   bool erase(const K& key) noexcept(nothrow_lookup) { return erase_hashed(key, hash_(key)); }
+  template <class Q>
+  requires transparent_key<Q>
+  bool erase(const Q& key) noexcept(nothrow_lookup_for<Q>) {
+    return erase_hashed(key, hash_(key));
+  }
 
   void clear() noexcept {
     for (std::uint32_t i = head_; i != cache_npos;) {
@@ -378,11 +414,14 @@ class cache_core {
     }
   }
 
-  HOTPATH_ALWAYS_INLINE std::uint32_t find_node(const K& key, std::uint64_t h) const
-      noexcept(nothrow_lookup) {
+  // Q is K or a transparent stand-in for it.
+  template <class Q>
+  HOTPATH_ALWAYS_INLINE std::uint32_t find_node(const Q& key, std::uint64_t h) const
+      noexcept(nothrow_lookup_for<Q>) {
     return index_.find(fp_of(h), [&](std::uint32_t i) { return key_at(i) == key; });
   }
-  std::uint32_t find_live(const K& key, std::uint64_t h) const noexcept(nothrow_lookup) {
+  template <class Q>
+  std::uint32_t find_live(const Q& key, std::uint64_t h) const noexcept(nothrow_lookup_for<Q>) {
     const std::uint32_t i = find_node(key, h);
     if constexpr (expiring_) {
       if (i != cache_npos && expired_at(i, now_rep())) return cache_npos;
@@ -685,7 +724,14 @@ class cache_core {
     return {v, true};
   }
 
-  V* get_hashed(const K& key, std::uint64_t h) noexcept(nothrow_lookup) {
+  template <class Q>
+  V* peek_impl(const Q& key) noexcept(nothrow_lookup_for<Q>) {
+    const std::uint32_t i = find_live(key, hash_(key));
+    return i == cache_npos ? nullptr : &value_at(i);
+  }
+
+  template <class Q>
+  V* get_hashed(const Q& key, std::uint64_t h) noexcept(nothrow_lookup_for<Q>) {
     const std::uint32_t i = find_node(key, h);
     if (HOTPATH_LIKELY(i != cache_npos)) {
       if constexpr (expiring_) {
@@ -728,7 +774,8 @@ class cache_core {
     }
   }
 
-  bool erase_hashed(const K& key, std::uint64_t h) noexcept(nothrow_lookup) {
+  template <class Q>
+  bool erase_hashed(const Q& key, std::uint64_t h) noexcept(nothrow_lookup_for<Q>) {
     const std::uint32_t i = find_node(key, h);
     if (i == cache_npos) return false;
     if (expired_at(i, now_rep())) {

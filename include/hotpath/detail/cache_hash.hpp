@@ -54,9 +54,20 @@ template <class K>
 inline constexpr bool cache_is_stringish =
     std::is_convertible_v<const K&, std::string_view> && !std::is_pointer_v<K>;
 
+// Hashers that hash some other type Q exactly as the key it stands for (std::string_view or
+// const char* for a std::string key) say so with is_transparent: the cache then accepts Q in
+// get/peek/contains/erase without building a K.
+struct cache_transparent_tag {
+  using is_transparent = void;
+};
+struct cache_opaque_tag {};
+template <class H>
+concept cache_transparent_hasher = requires { typename H::is_transparent; };
+
 // The hasher of seeded_hash / fixed_seed_hash.
 template <class K>
-class cache_seeded_hasher {
+class cache_seeded_hasher
+    : public std::conditional_t<cache_is_stringish<K>, cache_transparent_tag, cache_opaque_tag> {
  public:
   explicit cache_seeded_hasher(std::uint64_t seed) noexcept : seed_(seed) {}
   [[nodiscard]] std::uint64_t seed() const noexcept { return seed_; }
@@ -73,6 +84,14 @@ class cache_seeded_hasher {
       return cache_mix(static_cast<std::uint64_t>(std::hash<K>{}(key)), seed_);
     }
   }
+  // A string key's stand-in (string_view, const char*, literal): the same bytes, the same hash.
+  template <class Q>
+  requires(cache_is_stringish<K> && !std::is_same_v<Q, K> &&
+           std::is_convertible_v<const Q&, std::string_view>)
+  [[nodiscard]] std::uint64_t operator()(const Q& key) const noexcept {
+    const std::string_view s(key);
+    return XXH3_64bits_withSeed(s.data(), s.size(), seed_);
+  }
 
  private:
   std::uint64_t seed_;
@@ -80,7 +99,9 @@ class cache_seeded_hasher {
 
 // The hasher of hash_by<H>: the user's hash mixed with the seed.
 template <class H>
-class cache_custom_hasher {
+class cache_custom_hasher
+    : public std::conditional_t<cache_transparent_hasher<H>, cache_transparent_tag,
+                                cache_opaque_tag> {
  public:
   explicit cache_custom_hasher(std::uint64_t seed) noexcept : seed_(seed) {}
   [[nodiscard]] std::uint64_t seed() const noexcept { return seed_; }

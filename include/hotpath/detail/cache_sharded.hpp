@@ -97,7 +97,39 @@ class cache_sharded {
 
   // ---- concurrent API (see <hotpath/cache.hpp>) -------------------------------------------------
 
-  [[nodiscard]] std::optional<V> get(const K& key) {
+  [[nodiscard]] std::optional<V> get(const K& key) { return get_impl(key); }
+  template <class Q>
+  requires core_type::template transparent_key<Q>
+  [[nodiscard]] std::optional<V> get(const Q& key) { return get_impl(key); }
+
+  // Calls f(const V&) under the shard's lock on a hit (counted, promotes); returns whether it
+  // did. Avoids the copy of get(); f must be short and must not call into this cache.
+  template <class F>
+  bool visit(const K& key, F&& f) {
+    return visit_impl(key, std::forward<F>(f));
+  }
+  template <class Q, class F>
+  requires core_type::template transparent_key<Q>
+  bool visit(const Q& key, F&& f) { return visit_impl(key, std::forward<F>(f)); }
+
+  [[nodiscard]] std::optional<V> peek(const K& key) const { return peek_impl(key); }
+  template <class Q>
+  requires core_type::template transparent_key<Q>
+  [[nodiscard]] std::optional<V> peek(const Q& key) const { return peek_impl(key); }
+
+  [[nodiscard]] bool contains(const K& key) const { return contains_impl(key); }
+  template <class Q>
+  requires core_type::template transparent_key<Q>
+  [[nodiscard]] bool contains(const Q& key) const { return contains_impl(key); }
+
+  bool erase(const K& key) { return erase_impl(key); }
+  template <class Q>
+  requires core_type::template transparent_key<Q>
+  bool erase(const Q& key) { return erase_impl(key); }
+
+ private:
+  template <class Q>
+  std::optional<V> get_impl(const Q& key) {
     const std::uint64_t h = hash_(key);
     shard& s = shard_of(h);
     std::lock_guard lock(s.mutex);
@@ -105,10 +137,8 @@ class cache_sharded {
     return std::nullopt;
   }
 
-  // Calls f(const V&) under the shard's lock on a hit (counted, promotes); returns whether it
-  // did. Avoids the copy of get(); f must be short and must not call into this cache.
-  template <class F>
-  bool visit(const K& key, F&& f) {
+  template <class Q, class F>
+  bool visit_impl(const Q& key, F&& f) {
     const std::uint64_t h = hash_(key);
     shard& s = shard_of(h);
     std::lock_guard lock(s.mutex);
@@ -118,7 +148,8 @@ class cache_sharded {
     return true;
   }
 
-  [[nodiscard]] std::optional<V> peek(const K& key) const {
+  template <class Q>
+  std::optional<V> peek_impl(const Q& key) const {
     const std::uint64_t h = hash_(key);
     shard& s = shard_of(h);
     std::lock_guard lock(s.mutex);
@@ -127,12 +158,22 @@ class cache_sharded {
     return s.core.value_at(i);
   }
 
-  [[nodiscard]] bool contains(const K& key) const {
+  template <class Q>
+  bool contains_impl(const Q& key) const {
     const std::uint64_t h = hash_(key);
     shard& s = shard_of(h);
     std::lock_guard lock(s.mutex);
     return s.core.find_live(key, h) != cache_npos;
   }
+  template <class Q>
+  bool erase_impl(const Q& key) {
+    const std::uint64_t h = hash_(key);
+    shard& s = shard_of(h);
+    std::lock_guard lock(s.mutex);
+    return s.core.erase_hashed(key, h);
+  }
+
+ public:
 
   template <class KK, class VV = V>
   requires std::constructible_from<K, KK&&> && std::constructible_from<V, VV&&>
@@ -191,13 +232,6 @@ class cache_sharded {
     land(s, lock, self);
     if (self.error) std::rethrow_exception(self.error);
     return std::move(*result);
-  }
-
-  bool erase(const K& key) {
-    const std::uint64_t h = hash_(key);
-    shard& s = shard_of(h);
-    std::lock_guard lock(s.mutex);
-    return s.core.erase_hashed(key, h);
   }
 
   void clear() {
