@@ -775,6 +775,93 @@ TEST(CacheConcurrencyTest, StressMixedOperations) {
   EXPECT_GT(evicted.load(), 0u);
 }
 
+// Optimistic (lock-free) hits: trivially copyable keys and 64-byte values read under a seqlock
+// while other threads insert, evict, assign, erase, clear and resize (slab and index growth).
+// Every value a reader gets must be whole: all eight words written together.
+struct wide_value {
+  std::uint64_t w[8];
+  static wide_value of(std::uint64_t k, std::uint64_t gen) noexcept {
+    wide_value v{};
+    for (auto& x : v.w) x = k * 1'000'003 + gen;
+    return v;
+  }
+  bool whole(std::uint64_t k) const noexcept {
+    for (const auto x : w) {
+      if (x != w[0]) return false;
+    }
+    return (w[0] - k * 1'000'003) < 64;
+  }
+};
+template <class Cache>
+void optimistic_stress() {
+  Cache c(300);
+  static_assert(Cache::lock_free_hits);
+  constexpr int threads = 4;
+  std::atomic<int> torn{0};
+  std::vector<std::thread> ts;
+  ts.reserve(threads);
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&c, &torn, t] {
+      std::mt19937_64 rng(static_cast<std::uint64_t>(t) + 7);
+      for (int i = 0; i < 20000; ++i) {
+        const std::uint64_t k = rng() % 1200;
+        const auto op = rng() % 64;
+        if (op == 0) {
+          c.erase(k);
+        } else if (op == 1 && t == 0 && i % 4000 == 0) {
+          c.resize(200 + static_cast<std::size_t>(rng() % 800));  // grows slab and index
+        } else if (op == 2 && t == 1 && i % 5000 == 0) {
+          c.clear();
+        } else if (op < 12) {
+          c.put(k, wide_value::of(k, rng() % 64));
+        } else if (op < 16) {
+          const auto v = c.get_or_insert_with(k, [k] { return wide_value::of(k, 0); });
+          if (!v.whole(k)) torn.fetch_add(1);
+        } else if (op < 20) {
+          if (auto v = c.peek(k); v && !v->whole(k)) torn.fetch_add(1);
+          (void)c.contains(k);
+        } else if (auto v = c.get(k)) {
+          if (!v->whole(k)) torn.fetch_add(1);
+        } else {
+          c.put(k, wide_value::of(k, 0));
+        }
+      }
+    });
+  }
+  for (auto& th : ts) th.join();
+  EXPECT_EQ(torn.load(), 0);
+  EXPECT_LE(c.size(), c.capacity());
+  const auto s = c.stats();
+  EXPECT_GT(s.hits, 0u);
+  EXPECT_GT(s.misses, 0u);
+}
+TEST(CacheConcurrencyTest, OptimisticHitsNeverSeeTornValues) {
+  optimistic_stress<hotpath::concurrent_lru_cache<std::uint64_t, wide_value>>();
+  optimistic_stress<hotpath::concurrent_sieve_cache<std::uint64_t, wide_value>>();
+}
+
+// The concurrent LRU skips the move to the front only for entries among the newest quarter of
+// their shard, so a key read between every insert is never evicted, while FIFO would evict it.
+TEST(CacheConcurrencyTest, ApproximateLruStillKeepsAHotKey) {
+  hotpath::basic_cache<std::uint64_t, std::uint64_t, hc::lru, hc::sharded<4>> c(400);
+  static_assert(decltype(c)::lock_free_hits);
+  c.put(0, 0);
+  for (std::uint64_t k = 1; k < 20000; ++k) {
+    ASSERT_TRUE(c.get(0).has_value()) << "evicted after " << k << " inserts";
+    c.put(k, k);
+  }
+  EXPECT_EQ(c.size(), 400u);
+  const auto s = c.stats();
+  EXPECT_EQ(s.hits, 19999u);  // counted on the lock-free path
+  EXPECT_EQ(s.misses, 0u);
+  c.reset_stats();
+  EXPECT_EQ(c.stats().hits, 0u);
+  // Types that are not trivially copyable take the locked path.
+  static_assert(!hotpath::concurrent_lru_cache<std::string, int>::lock_free_hits);
+  static_assert(!hotpath::concurrent_lru_cache<int, std::string>::lock_free_hits);
+  static_assert(!hotpath::lru_cache<int, int>::lock_free_hits);
+}
+
 TEST(CacheConcurrencyTest, GetOrInsertWithIsSingleFlight) {
   for (int round = 0; round < 5; ++round) {
     hotpath::concurrent_lru_cache<int, std::string> c(100);

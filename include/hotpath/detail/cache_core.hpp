@@ -18,6 +18,13 @@
 //   the spare node is why the slab holds capacity + 1.
 // - The listener runs inside noexcept functions (a throwing listener terminates), which is what
 //   lets eviction, erase and clear be noexcept.
+// - Optimistic mode (optimistic_: a concurrent cache of trivially copyable K and V, unit weight,
+//   no expiry): cache_sharded reads entries without the shard lock, seqlock style. For that,
+//   every write a reader can see is an atomic store: key and value bytes (as 8-byte words,
+//   built off to the side first), index slots, the SIEVE bit, the LRU stamp; grown-out slab
+//   and index arrays are kept until the cache dies (a reader may still be reading one; they
+//   add up to less than the live arrays), and the live arrays are published through atomics.
+//   The listener gets a copy of the value. Nothing changes for single-threaded caches.
 #ifndef HOTPATH_DETAIL_CACHE_CORE_HPP
 #define HOTPATH_DETAIL_CACHE_CORE_HPP
 
@@ -38,6 +45,7 @@
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace hotpath::detail {
 
@@ -45,6 +53,8 @@ template <class K, class V, class P>
 class cache_sharded;
 
 struct cache_no_weight {};
+struct cache_no_stamp {};
+struct cache_no_retired {};
 struct cache_no_deadline {};
 struct cache_no_stats {};
 
@@ -103,6 +113,16 @@ class cache_core {
   static constexpr cache_eviction_algo algo_ = Ev::algo;
   using hasher_type = typename Hp::template hasher<K>;
   using deadline_rep = typename cache_clock_traits<Ex>::rep;
+  // See "Optimistic mode" above.
+  static constexpr bool optimistic_ = P::locking::concurrent && !weighted_ && !expiring_ &&
+                                      std::is_trivially_copyable_v<K> &&
+                                      std::is_trivially_copyable_v<V> && alignof(K) <= 8 &&
+                                      alignof(V) <= 8;
+  // Key and value storage: padded to whole 8-byte words in optimistic mode.
+  static constexpr std::size_t key_bytes_ = optimistic_ ? (sizeof(K) + 7) / 8 * 8 : sizeof(K);
+  static constexpr std::size_t value_bytes_ = optimistic_ ? (sizeof(V) + 7) / 8 * 8 : sizeof(V);
+  static constexpr std::size_t key_align_ = optimistic_ ? 8 : alignof(K);
+  static constexpr std::size_t value_align_ = optimistic_ ? 8 : alignof(V);
 
   static_assert(
       !weighted_ ||
@@ -138,6 +158,8 @@ class cache_core {
       cache_clock_traits<Ex>::nothrow_now;
   // True when lookups (hash, ==, clock) cannot throw: get/peek/contains/erase are noexcept.
   static constexpr bool nothrow_lookup = nothrow_lookup_for<K>;
+  // The concurrent cache serves hits without locking (see cache_sharded.hpp); false here.
+  static constexpr bool lock_free_hits = optimistic_;
 
   // capacity: maximum number of entries (unit weight) or maximum total weight (weigh_by).
   // The remaining arguments are policy objects of this cache (weigh_by<F>{f},
@@ -299,7 +321,11 @@ class cache_core {
 
   void resize(std::size_t capacity) {
     check_capacity(capacity);
-    capacity_ = capacity;
+    if constexpr (optimistic_) {
+      __atomic_store_n(&capacity_, capacity, __ATOMIC_RELEASE);
+    } else {
+      capacity_ = capacity;
+    }
     const auto now = now_rep();
     while (size_ > 0 && load() > capacity_) evict_one(now, cache_npos);
   }
@@ -332,7 +358,10 @@ class cache_core {
   void reset_stats() noexcept requires counting_ { stats_ = cache_stats{}; }
 
   [[nodiscard]] std::size_t memory_usage() const noexcept {
-    return sizeof(*this) + std::size_t{slab_} * (sizeof(node) + sizeof(link)) + index_.bytes();
+    std::size_t n =
+        sizeof(*this) + std::size_t{slab_} * (sizeof(node) + sizeof(link)) + index_.bytes();
+    if constexpr (optimistic_) n += retired_bytes_;
+    return n;
   }
 
   void set_eviction_listener(listener_type listener) noexcept { listener_ = std::move(listener); }
@@ -346,8 +375,10 @@ class cache_core {
     bool visited;
     [[no_unique_address]] std::conditional_t<weighted_, std::size_t, cache_no_weight> weight;
     [[no_unique_address]] deadline_rep deadline;
-    alignas(K) std::byte key[sizeof(K)];
-    alignas(V) std::byte value[sizeof(V)];
+    // LRU, optimistic mode: tick_ when last moved to the front (readers skip young hits).
+    [[no_unique_address]] std::conditional_t<optimistic_, std::uint32_t, cache_no_stamp> stamp;
+    alignas(key_align_) std::byte key[key_bytes_];
+    alignas(value_align_) std::byte value[value_bytes_];
   };
   struct link {
     std::uint32_t prev;  // towards the front (most recent / newest)
@@ -431,6 +462,11 @@ class cache_core {
 
   // ---- list -----------------------------------------------------------------------------------
   void link_front(std::uint32_t i) noexcept {
+    if constexpr (optimistic_ && algo_ == cache_eviction_algo::lru) {
+      const std::uint32_t t = tick_ + 1;
+      __atomic_store_n(&tick_, t, __ATOMIC_RELEASE);
+      __atomic_store_n(&nodes_[i].stamp, t, __ATOMIC_RELEASE);
+    }
     links_[i] = link{cache_npos, head_};
     if (head_ != cache_npos) {
       links_[head_].prev = i;
@@ -462,7 +498,7 @@ class cache_core {
         link_front(i);
       }
     } else if constexpr (algo_ == cache_eviction_algo::sieve) {
-      if (!nodes_[i].visited) nodes_[i].visited = true;
+      if (!nodes_[i].visited) set_visited(i, true);
     } else {
       (void)i;
     }
@@ -472,7 +508,7 @@ class cache_core {
     if constexpr (algo_ == cache_eviction_algo::sieve) {
       std::uint32_t o = hand_ != cache_npos ? hand_ : tail_;
       while (nodes_[o].visited || o == keep) {
-        nodes_[o].visited = false;
+        set_visited(o, false);
         o = links_[o].prev;
         if (o == cache_npos) o = tail_;
       }
@@ -480,6 +516,14 @@ class cache_core {
       return o;
     } else {
       return tail_ != keep ? tail_ : links_[tail_].prev;
+    }
+  }
+
+  void set_visited(std::uint32_t i, bool v) noexcept {
+    if constexpr (optimistic_) {
+      __atomic_store_n(&nodes_[i].visited, v, __ATOMIC_RELEASE);
+    } else {
+      nodes_[i].visited = v;
     }
   }
 
@@ -510,7 +554,22 @@ class cache_core {
   // Room for one more entry in the slab and the index. Strong guarantee.
   void reserve_one() {
     if (free_ == cache_npos && used_ == slab_) grow_slab();
-    index_.reserve(size_ + 1);
+    if constexpr (optimistic_) {
+      retired_.slots.reserve(retired_.slots.size() + 1);
+      index_.reserve(size_ + 1, [&](auto&& old) noexcept {
+        if (old) {
+          retired_bytes_ += (index_.mask() + 1) * sizeof(typename index_type::slot);
+          retired_.slots.push_back(std::move(old));
+        }
+      });
+      if (pub_slots_ != index_.data()) {
+        // Array before mask: a reader that sees the new mask sees the new (larger) array.
+        __atomic_store_n(&pub_slots_, index_.data(), __ATOMIC_RELEASE);
+        __atomic_store_n(&pub_mask_, index_.mask(), __ATOMIC_RELEASE);
+      }
+    } else {
+      index_.reserve(size_ + 1);
+    }
   }
   HOTPATH_NOINLINE void grow_slab() {
     constexpr std::size_t max_nodes = std::size_t{cache_npos} - 1;
@@ -518,6 +577,7 @@ class cache_core {
     if constexpr (!weighted_) n = std::min(n, capacity_ + 1);
     n = std::max(n, std::size_t{slab_} + 1);
     if (n > max_nodes) cache_throw_length("hotpath::basic_cache: more than 2^32 - 2 entries");
+    if constexpr (optimistic_) retired_.nodes.reserve(retired_.nodes.size() + 1);
     std::unique_ptr<node[]> nodes(new node[n]);
     std::unique_ptr<link[]> links(new link[n]);
     if (slab_ != 0) std::memcpy(links.get(), links_.get(), sizeof(link) * used_);
@@ -550,14 +610,30 @@ class cache_core {
       }
       destroy_all();
     }
+    if constexpr (optimistic_) {
+      if (nodes_) {
+        retired_bytes_ += std::size_t{slab_} * sizeof(node);
+        retired_.nodes.push_back(std::move(nodes_));
+      }
+    }
     nodes_ = std::move(nodes);
     links_ = std::move(links);
     slab_ = static_cast<std::uint32_t>(n);
+    if constexpr (optimistic_) {
+      // Array before size: a reader that sees the new size sees the new (larger) array.
+      __atomic_store_n(&pub_nodes_, nodes_.get(), __ATOMIC_RELEASE);
+      __atomic_store_n(&pub_slab_, slab_, __ATOMIC_RELEASE);
+    }
   }
 
   // ---- removal --------------------------------------------------------------------------------
   void call_listener(const K& key, V& value, eviction_cause cause) noexcept {
-    if (listener_) listener_(key, std::move(value), cause);
+    if constexpr (optimistic_) {
+      // A copy: the listener may write to what it receives, and readers may be copying value.
+      if (listener_) listener_(key, V(value), cause);
+    } else {
+      if (listener_) listener_(key, std::move(value), cause);
+    }
   }
   void notify(std::uint32_t i, eviction_cause cause) noexcept {
     call_listener(key_at(i), value_at(i), cause);
@@ -591,6 +667,35 @@ class cache_core {
   // free list): one cache miss less per insert at capacity.
   template <bool NothrowMake, class KK, class Make>
   V* insert_new(KK&& key, std::uint64_t h, Make&& make, std::uint32_t old) {
+    if constexpr (optimistic_) {
+      // Build key and value off to the side (a throw changes nothing), then store them into
+      // the node as atomic words: an optimistic reader may be copying that node right now.
+      alignas(8) std::byte kb[key_bytes_] = {};
+      alignas(8) std::byte vb[value_bytes_] = {};
+      ::new (static_cast<void*>(kb)) K(std::forward<KK>(key));
+      make(static_cast<void*>(vb));
+      K& k = *std::launder(reinterpret_cast<K*>(kb));
+      V& v = *std::launder(reinterpret_cast<V*>(vb));
+      if (old != cache_npos) remove_node(old, eviction_cause::expired);
+      if (HOTPATH_UNLIKELY(capacity_ == 0)) {
+        if constexpr (counting_) ++stats_.evictions;
+        call_listener(k, v, eviction_cause::capacity);
+        return nullptr;
+      }
+      reserve_one();
+      while (size_ >= capacity_) evict_one(deadline_rep{}, cache_npos);
+      const std::uint32_t n = acquire();
+      node& nd = nodes_[n];
+      cache_store_words(nd.key, kb, key_bytes_);
+      cache_store_words(nd.value, vb, value_bytes_);
+      nd.fp = fp_of(h);
+      set_visited(n, false);
+      link_front(n);
+      index_.insert(nd.fp, n);
+      ++size_;
+      if constexpr (counting_) ++stats_.inserts;
+      return &value_at(n);
+    }
     if constexpr (!weighted_ && NothrowMake && std::is_nothrow_constructible_v<K, KK&&>) {
       if (HOTPATH_LIKELY(capacity_ != 0)) {
         reserve_one();
@@ -682,7 +787,13 @@ class cache_core {
         return;
       }
       notify(i, eviction_cause::replaced);
-      value_at(i) = std::move(fresh);
+      if constexpr (optimistic_) {
+        alignas(8) std::byte vb[value_bytes_] = {};
+        std::memcpy(vb, static_cast<const void*>(&fresh), sizeof(V));
+        cache_store_words(nodes_[i].value, vb, value_bytes_);
+      } else {
+        value_at(i) = std::move(fresh);
+      }
       if constexpr (weighted_) {
         weight_ = weight_ - nodes_[i].weight + w;
         nodes_[i].weight = w;
@@ -774,6 +885,57 @@ class cache_core {
     }
   }
 
+  // ---- optimistic reads (cache_sharded in optimistic mode) -----------------------------------
+  // Looks key up without the lock. Every load is an acquire load, and valid() (a re-read of
+  // the shard's sequence counter) must pass before a copy is trusted. Returns 1 and
+  // fills vout (value_bytes_ bytes, 8-aligned) on a hit, 0 on a miss, -1 when a writer
+  // interfered. touch: the hit should still be applied to the eviction order (under the lock):
+  // SIEVE when the bit is clear, LRU when more than `young` entries were moved to the front
+  // since this one was (young = 0: every hit not at the front, the exact order).
+  template <class Q, class Valid>
+  int read_optimistic(const Q& key, std::uint64_t h, Valid&& valid, void* vout, bool& touch,
+                      bool exact) const noexcept(nothrow_lookup_for<Q>) {
+    static_assert(optimistic_);
+    using slot = typename index_type::slot;
+    const std::size_t mask = __atomic_load_n(&pub_mask_, __ATOMIC_ACQUIRE);
+    const slot* slots = __atomic_load_n(&pub_slots_, __ATOMIC_ACQUIRE);
+    const std::uint32_t slab = __atomic_load_n(&pub_slab_, __ATOMIC_ACQUIRE);
+    const node* nodes = __atomic_load_n(&pub_nodes_, __ATOMIC_ACQUIRE);
+    if (slots == nullptr) return valid() ? 0 : -1;
+    const std::uint32_t fp = fp_of(h);
+    alignas(8) std::byte kb[key_bytes_];
+    for (std::size_t i = fp & mask, probes = 0; probes <= mask; i = (i + 1) & mask, ++probes) {
+      const slot sl = index_type::load_shared(slots, i);
+      if (sl.ref == 0) return valid() ? 0 : -1;
+      if (sl.fp != fp) continue;
+      const std::uint32_t n = sl.ref - 1;
+      if (n >= slab) return -1;  // a torn view; valid() would fail
+      cache_load_words(kb, nodes[n].key, key_bytes_);
+      cache_load_words(vout, nodes[n].value, value_bytes_);
+      bool t = false;
+      if constexpr (algo_ == cache_eviction_algo::lru) {
+        const std::uint32_t stamp = __atomic_load_n(&nodes[n].stamp, __ATOMIC_ACQUIRE);
+        const std::uint32_t tick = __atomic_load_n(&tick_, __ATOMIC_ACQUIRE);
+        const std::size_t young = exact ? 0 : __atomic_load_n(&capacity_, __ATOMIC_ACQUIRE) / 4;
+        t = tick - stamp > young;
+      } else if constexpr (algo_ == cache_eviction_algo::sieve) {
+        t = !__atomic_load_n(&nodes[n].visited, __ATOMIC_ACQUIRE);
+      }
+      if (!valid()) return -1;  // only now is the key copy known to be a real key
+      if (*std::launder(reinterpret_cast<const K*>(kb)) == key) {
+        touch = t;
+        return 1;
+      }
+    }
+    return -1;  // probed every slot: only a concurrent writer can cause that
+  }
+  // The eviction-order half of a hit read optimistically (under the lock; no stats).
+  template <class Q>
+  void promote(const Q& key, std::uint64_t h) noexcept(nothrow_lookup_for<Q>) {
+    const std::uint32_t i = find_node(key, h);
+    if (i != cache_npos) touch(i);
+  }
+
   template <class Q>
   bool erase_hashed(const Q& key, std::uint64_t h) noexcept(nothrow_lookup_for<Q>) {
     const std::uint32_t i = find_node(key, h);
@@ -798,7 +960,20 @@ class cache_core {
   std::size_t size_ = 0;
   std::size_t weight_ = 0;
   std::size_t capacity_;
-  cache_index index_;
+  using index_type = cache_index_t<optimistic_>;
+  index_type index_;
+  // Optimistic mode: the live arrays as readers see them, the LRU clock, the arrays kept alive.
+  struct retired_arrays {
+    std::vector<std::unique_ptr<node[]>> nodes;
+    std::vector<std::unique_ptr<typename index_type::slot[]>> slots;
+  };
+  const node* pub_nodes_ = nullptr;
+  std::uint32_t pub_slab_ = 0;
+  std::uint32_t tick_ = 0;
+  const typename index_type::slot* pub_slots_ = nullptr;
+  std::size_t pub_mask_ = 0;
+  std::size_t retired_bytes_ = 0;
+  [[no_unique_address]] std::conditional_t<optimistic_, retired_arrays, cache_no_retired> retired_;
   hasher_type hash_;
   [[no_unique_address]] Wg weigher_;
   [[no_unique_address]] Ex expiry_;

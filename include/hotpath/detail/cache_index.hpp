@@ -7,6 +7,11 @@
 // rehash never calls the user's hash (the fingerprint is in the slot). Deletion is
 // backward-shift (no tombstones), so probe lengths stay those of a fresh table under any mix of
 // inserts and evictions; the load factor is kept at or below 1/2.
+//
+// Shared = true (the concurrent cache's optimistic readers, see cache_sharded.hpp): every slot
+// write is an atomic 8-byte store, so readers that probe without the lock (atomic loads,
+// validated by the shard's sequence counter) never race with it; a grown-out array is handed to
+// the caller to keep alive instead of being freed, since a reader may still be probing it.
 #ifndef HOTPATH_DETAIL_CACHE_INDEX_HPP
 #define HOTPATH_DETAIL_CACHE_INDEX_HPP
 
@@ -14,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <utility>
 
@@ -21,19 +27,44 @@ namespace hotpath::detail {
 
 inline constexpr std::uint32_t cache_npos = 0xFFFFFFFFu;
 
-class cache_index {
+// An 8-byte word that may alias anything: the optimistic readers and their writers copy keys,
+// values and slots as such words with __atomic builtins (no type-based aliasing assumptions).
+// Stores are release and loads acquire (plain moves on x86): that orders them against the
+// seqlock's counter without standalone fences, which ThreadSanitizer cannot model.
+using cache_word [[gnu::may_alias]] = std::uint64_t;
+
+// Copies n bytes (a multiple of 8, both 8-aligned) as atomic words.
+inline void cache_store_words(void* dst, const void* src, std::size_t n) noexcept {
+  for (std::size_t o = 0; o < n; o += 8) {
+    cache_word w;
+    std::memcpy(&w, static_cast<const std::byte*>(src) + o, 8);
+    __atomic_store_n(reinterpret_cast<cache_word*>(static_cast<std::byte*>(dst) + o), w,
+                     __ATOMIC_RELEASE);
+  }
+}
+inline void cache_load_words(void* dst, const void* src, std::size_t n) noexcept {
+  for (std::size_t o = 0; o < n; o += 8) {
+    const cache_word w = __atomic_load_n(
+        reinterpret_cast<const cache_word*>(static_cast<const std::byte*>(src) + o),
+        __ATOMIC_ACQUIRE);
+    std::memcpy(static_cast<std::byte*>(dst) + o, &w, 8);
+  }
+}
+
+template <bool Shared>
+class cache_index_t {
  public:
-  struct slot {
+  struct alignas(8) slot {
     std::uint32_t fp;
     std::uint32_t ref;  // node + 1; 0 marks an empty slot
   };
 
-  cache_index() = default;
-  cache_index(cache_index&& o) noexcept
+  cache_index_t() = default;
+  cache_index_t(cache_index_t&& o) noexcept
       : slots_(std::move(o.slots_)),
         mask_(std::exchange(o.mask_, 0)),
         count_(std::exchange(o.count_, 0)) {}
-  cache_index& operator=(cache_index&& o) noexcept {
+  cache_index_t& operator=(cache_index_t&& o) noexcept {
     slots_ = std::move(o.slots_);
     mask_ = std::exchange(o.mask_, 0);
     count_ = std::exchange(o.count_, 0);
@@ -57,7 +88,7 @@ class cache_index {
     HOTPATH_ASSERT(slots_ != nullptr && (count_ + 1) * 2 <= mask_ + 1);
     std::size_t i = fp & mask_;
     while (slots_[i].ref != 0) i = (i + 1) & mask_;
-    slots_[i] = slot{fp, node + 1};
+    put(i, slot{fp, node + 1});
     ++count_;
   }
 
@@ -74,16 +105,21 @@ class cache_index {
       const std::size_t home = s.fp & mask_;
       // s may move back to i only if i lies on its probe path (between home and j).
       if (((j - home) & mask_) >= ((j - i) & mask_)) {
-        slots_[i] = s;
+        put(i, s);
         i = j;
       }
     }
-    slots_[i] = slot{0, 0};
+    put(i, slot{0, 0});
     --count_;
   }
 
-  // Makes room for n entries at load <= 1/2. Throws std::bad_alloc with no change.
+  // Makes room for n entries at load <= 1/2. Throws std::bad_alloc with no change. Shared: the
+  // old array goes to retire(std::unique_ptr<slot[]>&&), which must not throw.
   void reserve(std::size_t n) {
+    reserve(n, [](std::unique_ptr<slot[]>&&) noexcept {});
+  }
+  template <class Retire>
+  void reserve(std::size_t n, Retire&& retire) {
     if (slots_ != nullptr && n * 2 <= mask_ + 1) return;
     std::size_t size = 16;
     while (size < n * 2) size *= 2;
@@ -98,14 +134,28 @@ class cache_index {
         fresh[i] = s;
       }
     }
+    if constexpr (Shared) {
+      retire(std::move(slots_));
+    } else {
+      (void)retire;
+    }
     slots_ = std::move(fresh);
     mask_ = mask;
   }
 
   void clear() noexcept {
     if (slots_ == nullptr) return;
-    for (std::size_t k = 0; k <= mask_; ++k) slots_[k] = slot{0, 0};
+    for (std::size_t k = 0; k <= mask_; ++k) put(k, slot{0, 0});
     count_ = 0;
+  }
+
+  [[nodiscard]] const slot* data() const noexcept { return slots_.get(); }
+  [[nodiscard]] std::size_t mask() const noexcept { return mask_; }
+  // A slot read by a reader that does not hold the writer's lock (Shared only).
+  [[nodiscard]] static slot load_shared(const slot* slots, std::size_t i) noexcept {
+    slot s;
+    cache_load_words(&s, &slots[i], sizeof(slot));
+    return s;
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return count_; }
@@ -114,10 +164,20 @@ class cache_index {
   }
 
  private:
+  void put(std::size_t i, slot s) noexcept {
+    if constexpr (Shared) {
+      cache_store_words(&slots_[i], &s, sizeof(slot));
+    } else {
+      slots_[i] = s;
+    }
+  }
+
   std::unique_ptr<slot[]> slots_;
   std::size_t mask_ = 0;
   std::size_t count_ = 0;
 };
+
+using cache_index = cache_index_t<false>;
 
 }  // namespace hotpath::detail
 
