@@ -255,7 +255,7 @@ TEST(PoolCaps, MaxLiveWithSlabLayout) {
 
 TEST(PoolCaps, UpstreamFailureIsBadAllocAndPoolStaysUsable) {
   counting_resource upstream;
-  upstream.fail_after = 1;
+  upstream.fail_after = 2;  // the first block and the free-slot stack
   hotpath::basic_object_pool<item, hotpath::pool::fixed_growth<4>> pool(&upstream);
   std::vector<item*> v;
   for (std::uint64_t i = 0; i < 4; ++i) v.push_back(pool.create(i));
@@ -278,9 +278,35 @@ TEST(PoolGrowth, GeometricBlockSizesUpToTheMax) {
     if (caps.empty() || caps.back() != pool.capacity()) caps.push_back(pool.capacity());
   }
   EXPECT_EQ(caps, (std::vector<std::size_t>{4, 12, 28, 44, 60}));
-  EXPECT_EQ(upstream.allocations, 5u);
+  EXPECT_EQ(pool.blocks(), 5u);
+  EXPECT_EQ(upstream.blocks_live(), 6u) << "5 blocks and the free-slot stack";
   for (item* p : v) pool.destroy(p);
-  EXPECT_EQ(upstream.deallocations, 0u) << "no spare cap: blocks kept until destruction";
+  EXPECT_EQ(upstream.blocks_live(), 6u) << "no spare cap: blocks kept until destruction";
+}
+
+TEST(PoolReuse, MostRecentlyDestroyedSlotIsReusedFirstAcrossStackGrowth) {
+  // The free-slot stack is LIFO whatever the free order, also after it grew (1000 slots take
+  // several blocks and several stack reallocations); live() is exact throughout.
+  counting_resource upstream;
+  hotpath::basic_object_pool<item, hotpath::pool::geometric_growth<4, 64>> pool(&upstream);
+  std::vector<item*> v;
+  for (std::uint64_t i = 0; i < 1000; ++i) v.push_back(pool.create(i));
+  std::vector<item*> order = v;
+  std::shuffle(order.begin(), order.end(), std::mt19937(7));
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    pool.destroy(order[i]);
+    EXPECT_EQ(pool.live(), order.size() - i - 1);
+  }
+  const std::size_t capacity = pool.capacity();
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    item* p = pool.create(std::uint64_t{5000} + i);
+    EXPECT_EQ(p, order[order.size() - 1 - i]);
+    EXPECT_TRUE(p->intact(5000 + i));
+  }
+  EXPECT_EQ(pool.live(), 1000u);
+  EXPECT_EQ(pool.peak(), 1000u);
+  EXPECT_EQ(pool.capacity(), capacity) << "every slot reused, no new block";
+  for (item* p : order) pool.destroy(p);
 }
 
 // ---- Spare-block cap, counted at the upstream ----
@@ -429,6 +455,7 @@ TEST(FixedPoolResource, ServesSmallRequestsAndForwardsLargeOnes) {
     }
     EXPECT_EQ(res.live(), 100u);
     const std::size_t allocs = upstream.allocations;
+    const std::size_t deallocs = upstream.deallocations;  // old free-slot stacks
     void* big = res.allocate(4096, 64);
     EXPECT_EQ(upstream.allocations, allocs + 1) << "too large: forwarded";
     void* overaligned = res.allocate(16, 64);
@@ -436,7 +463,7 @@ TEST(FixedPoolResource, ServesSmallRequestsAndForwardsLargeOnes) {
     EXPECT_EQ(upstream.allocations, allocs + 2) << "over-aligned: forwarded";
     res.deallocate(big, 4096, 64);
     res.deallocate(overaligned, 16, 64);
-    EXPECT_EQ(upstream.deallocations, 2u);
+    EXPECT_EQ(upstream.deallocations, deallocs + 2);
     for (void* p : v) res.deallocate(p, 24, 8);
     EXPECT_EQ(res.live(), 0u);
     EXPECT_TRUE(res.is_equal(res));

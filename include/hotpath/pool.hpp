@@ -9,8 +9,9 @@
 // boost::object_pool frees in O(n) and has no thread safety; boost::pool<> and
 // std::pmr::*_pool_resource are untyped and never cap live objects; the pmr pools pay a size
 // class lookup and a virtual call per operation. Over-aligned T is honoured (alignas(256) ok).
-// Performance: the default (pool::single_threaded, no spare cap) is one intrusive free-list pop per
-// create and one push per destroy; pool::thread_cached adds a thread-local magazine lookup and
+// Performance: the default (pool::single_threaded, no spare cap) pops a slot pointer off a stack of
+// free slots per create and pushes one per destroy (no load through the freed slots, so reuse
+// after random-order frees does not chase cache misses); pool::thread_cached adds a thread-local magazine lookup and
 // takes the pool's mutex once per magazine batch. See docs/memory.md ("Object pool") for numbers.
 //
 //   hotpath::object_pool<node> pool;
@@ -307,9 +308,9 @@ class basic_object_pool {
     }
   }
 
-  // pool::single_threaded over the free-list layout keeps no counter on the hot path: live() is
-  // carved - free slots (the free-list head knows the list's length) and peak() the carved
-  // count (see storage.hpp). The slab layout releases blocks, so it counts.
+  // pool::single_threaded over the free-stack layout keeps no counter besides the stack height:
+  // live() is carved - free slots and peak() the carved count (see storage.hpp). The slab
+  // layout releases blocks, so it counts.
   static constexpr bool peak_is_carved = single && !spare_capped;
 
   HOTPATH_ALWAYS_INLINE void note_created() noexcept {

@@ -2,7 +2,7 @@
 // std::pmr::memory_resource. Included by <hotpath/pool.hpp>.
 //
 // What: requests of at most block_size bytes and at most `alignment` alignment are served
-// from one intrusive free list (the storage of hotpath::object_pool); larger ones are
+// from one stack of free blocks (the storage of hotpath::object_pool); larger ones are
 // forwarded to the upstream resource. Versus std::pmr::unsynchronized_pool_resource: one size
 // class chosen by the user instead of a size-class search per call, and a live count.
 // Not thread-safe (like unsynchronized_pool_resource). Memory is returned upstream on
