@@ -15,6 +15,14 @@
 // pmr_monotonic_buffer) measure the steady state of a request loop; the *_fresh / pmr_monotonic
 // rows build a new allocator every iteration and so include upstream calls and page faults.
 // Every object lives in memory (its address escapes), like an allocator shared by real code.
+//
+// The three steady-state subjects run over the very same memory: the chunk that one warmed-up
+// hotpath::arena per size keeps across reset(). The bump limit and the pmr resource borrow it
+// for each round (one allocate() and one reset() per round of 1M allocations). At 64 B a round
+// streams 64 MB, twice the L3, and on the VM these numbers come from two 64 MB buffers faulted
+// in at different times store at speeds up to ~20% apart, so separate buffers would compare
+// pages, not code. Every alloc row reports faults_per_round (minor page faults per round, from
+// getrusage), which tells a fresh row that faulted its memory in from one glibc recycled.
 #include <hotpath/arena.hpp>
 
 #include <cstddef>
@@ -32,6 +40,7 @@
 #include <benchmark/benchmark.h>
 
 #include <dlfcn.h>
+#include <sys/resource.h>
 
 namespace {
 
@@ -66,76 +75,116 @@ inline void touch(void* p, std::size_t i) {
   benchmark::DoNotOptimize(p);
 }
 
+long minor_faults() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
+}
+
+// Minor page faults per round between two minor_faults() readings (taken outside the loop).
+void set_faults(benchmark::State& state, long before) {
+  state.counters["faults_per_round"] =
+      static_cast<double>(minor_faults() - before) / static_cast<double>(state.iterations());
+}
+
+// The memory of the steady-state rows: one arena per size, warmed up so that it holds a
+// single chunk big enough for a whole round (reset() keeps the largest chunk: after two rounds
+// no round calls upstream). A function-local static, so every row and repetition sees the same
+// pages.
+template <std::size_t size>
+struct warmed_arena {
+  hotpath::arena arena;
+  warmed_arena() {
+    for (int warm = 0; warm < 2; ++warm) {
+      for (std::size_t i = 0; i < kCount; ++i) touch(arena.allocate(size, kAlign), i);
+      arena.reset();
+    }
+  }
+};
+template <std::size_t size>
+hotpath::arena& steady_arena() {
+  static warmed_arena<size> w;
+  return w.arena;
+}
+
 // ---- alloc16 / alloc64 rows --------------------------------------------------------------
 
 template <std::size_t size>
 void bm_bump_limit(benchmark::State& state) {
-  const std::size_t bytes = kCount * size + kAlign;
-  auto buffer = std::make_unique<std::byte[]>(bytes);
-  std::memset(buffer.get(), 0, bytes);  // fault the pages in once, like a reused arena chunk
-  bump_limit b{buffer.get(), buffer.get() + bytes};
+  constexpr std::size_t bytes = kCount * size + kAlign;
+  hotpath::arena& a = steady_arena<size>();
+  bump_limit b{};
   benchmark::DoNotOptimize(&b);
+  const long faults = minor_faults();
   for (auto _ : state) {
-    b.cur = buffer.get();
+    auto* base = static_cast<std::byte*>(a.allocate(bytes, kAlign));  // the arena's chunk
+    b.cur = base;
+    b.end = base + bytes;
     for (std::size_t i = 0; i < kCount; ++i) touch(b.allocate(size), i);
+    a.reset();
   }
+  set_faults(state, faults);
   set_rate(state, kCount);
 }
 
 template <std::size_t size>
 void bm_hotpath_arena(benchmark::State& state) {
-  hotpath::arena a;
+  // Steady state of a request loop: the warmed-up arena serves every round from its one chunk.
+  hotpath::arena& a = steady_arena<size>();
   benchmark::DoNotOptimize(&a);
-  // Steady state of a request loop: reset() keeps the largest chunk, so after two untimed
-  // warm-up rounds (the bump limit's buffer is likewise faulted in before timing) one chunk
-  // serves every round and upstream is never called.
-  for (int warm = 0; warm < 2; ++warm) {
-    for (std::size_t i = 0; i < kCount; ++i) touch(a.allocate(size, kAlign), i);
-    a.reset();
-  }
+  const long faults = minor_faults();
   for (auto _ : state) {
     for (std::size_t i = 0; i < kCount; ++i) touch(a.allocate(size, kAlign), i);
     a.reset();
   }
+  set_faults(state, faults);
   set_rate(state, kCount);
 }
 
 template <std::size_t size>
 void bm_hotpath_arena_fresh(benchmark::State& state) {
+  const long faults = minor_faults();
   for (auto _ : state) {
     hotpath::arena a;
     benchmark::DoNotOptimize(&a);
     for (std::size_t i = 0; i < kCount; ++i) touch(a.allocate(size, kAlign), i);
   }
+  set_faults(state, faults);
   set_rate(state, kCount);
 }
 
 template <std::size_t size>
 void bm_pmr_monotonic(benchmark::State& state) {
+  const long faults = minor_faults();
   for (auto _ : state) {
     std::pmr::monotonic_buffer_resource r;
     benchmark::DoNotOptimize(&r);
     for (std::size_t i = 0; i < kCount; ++i) touch(r.allocate(size, kAlign), i);
   }
+  set_faults(state, faults);
   set_rate(state, kCount);
 }
 
+// A monotonic resource whose initial buffer (the arena's chunk, as above) holds a whole round.
 template <std::size_t size>
 void bm_pmr_monotonic_buffer(benchmark::State& state) {
-  const std::size_t bytes = kCount * size + kAlign;
-  auto buffer = std::make_unique<std::byte[]>(bytes);
-  std::memset(buffer.get(), 0, bytes);
+  constexpr std::size_t bytes = kCount * size + kAlign;
+  hotpath::arena& a = steady_arena<size>();
+  const long faults = minor_faults();
   for (auto _ : state) {
-    std::pmr::monotonic_buffer_resource r(buffer.get(), bytes);
+    std::pmr::monotonic_buffer_resource r(a.allocate(bytes, kAlign), bytes);
     benchmark::DoNotOptimize(&r);
     for (std::size_t i = 0; i < kCount; ++i) touch(r.allocate(size, kAlign), i);
+    a.reset();
   }
+  set_faults(state, faults);
   set_rate(state, kCount);
 }
 
 template <std::size_t size, class Alloc, class Free>
 void run_individual(benchmark::State& state, Alloc alloc, Free free) {
   std::vector<void*> ptrs(kCount);
+  const long faults = minor_faults();
   for (auto _ : state) {
     for (std::size_t i = 0; i < kCount; ++i) {
       void* p = alloc(size);
@@ -144,6 +193,7 @@ void run_individual(benchmark::State& state, Alloc alloc, Free free) {
     }
     for (void* p : ptrs) free(p, size);
   }
+  set_faults(state, faults);
   set_rate(state, kCount);
 }
 
@@ -188,11 +238,13 @@ void bm_mimalloc_heap(benchmark::State& state) {
     state.SkipWithError("libmimalloc.so.2 not found (apt-get install libmimalloc2.0)");
     return;
   }
+  const long faults = minor_faults();
   for (auto _ : state) {
     mi_heap* h = mi.heap_new();
     for (std::size_t i = 0; i < kCount; ++i) touch(mi.heap_malloc(h, size), i);
     mi.heap_destroy(h);
   }
+  set_faults(state, faults);
   set_rate(state, kCount);
 }
 
