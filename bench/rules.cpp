@@ -36,6 +36,7 @@
 
 std::optional<std::size_t> hotpath_ct_match_10(std::string_view s);
 std::optional<std::size_t> hotpath_ct_match_100(std::string_view s);
+std::optional<std::size_t> hotpath_ct_match_1000(std::string_view s);
 
 namespace {
 
@@ -304,7 +305,9 @@ struct dynamic_peer {
 };
 
 std::size_t static_match(std::size_t n, const std::string& s) {
-  const auto r = n == 10 ? hotpath_ct_match_10(s) : hotpath_ct_match_100(s);
+  const auto r = n == 10    ? hotpath_ct_match_10(s)
+                 : n == 100 ? hotpath_ct_match_100(s)
+                            : hotpath_ct_match_1000(s);
   return r.value_or(none);
 }
 
@@ -342,8 +345,8 @@ struct world {
     for (const auto& c : corpus) {
       const std::size_t ref = dyn.match(c);
       const std::size_t want = naive.match(c);
-      bool ok = ref == want && re2.match(c) == want && hs.match(c) == want && pcre.match(c) == want;
-      if (rules <= 100) ok = ok && static_match(rules, c) == want;
+      bool ok = ref == want && re2.match(c) == want && hs.match(c) == want &&
+                pcre.match(c) == want && static_match(rules, c) == want;
       if (regex && k < regex_corpus_size) ok = ok && regex->match(c) == want;
       if (!ok) {
         std::fprintf(stderr, "rules bench: peers disagree on \"%s\" (%zu rules)\n", c.c_str(),
@@ -407,11 +410,10 @@ void register_all() {
       auto name = [&](const char* subject) {
         return std::string("rules/") + subject + "/" + std::to_string(rules) + "_" + wl_name[wl];
       };
-      if (rules <= 100)
-        reg(name("hotpath_static"), [=](benchmark::State& st) {
-          bench(st, rules, W, corpus_size,
-                [](world& w, const std::string& s) { return static_match(w.n, s); });
-        });
+      reg(name("hotpath_static"), [=](benchmark::State& st) {
+        bench(st, rules, W, corpus_size,
+              [](world& w, const std::string& s) { return static_match(w.n, s); });
+      });
       reg(name("hotpath_dynamic"), [=](benchmark::State& st) {
         bench(st, rules, W, corpus_size,
               [](world& w, const std::string& s) { return w.dyn.match(s); });

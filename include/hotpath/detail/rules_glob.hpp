@@ -178,48 +178,71 @@ constexpr rules_error rules_parse_bracket(std::string_view p, std::size_t& i, ru
   return rules_error::none;
 }
 
-// Parses a glob pattern into tokens. Never throws for bad patterns: check .error.
-constexpr rules_glob_parsed rules_parse_glob(std::string_view p) {
-  rules_glob_parsed out;
+// Parses a glob pattern into caller-provided storage: up to p.size() tokens (consecutive
+// stars merged) into tok and up to p.size() / 3 + 1 byte sets into sets, or nothing when tok
+// is null (validation only). Raw pointers, no allocation: this runs inside the compiler for
+// every compile-time glob, where each std::vector::push_back costs about a thousand of g++'s
+// constexpr operations. Returns the first error; err_pos is the offset where it starts.
+constexpr rules_error rules_parse_glob_to(std::string_view p, rules_glob_token* tok,
+                                          rules_byteset* sets, std::size_t& n_tok,
+                                          std::size_t& n_sets, std::size_t& err_pos) {
+  n_tok = n_sets = err_pos = 0;
   const std::size_t n = p.size();
   std::size_t i = 0;
+  bool last_star = false;
   while (i < n) {
     const std::size_t at = i;
     const char c = p[i++];
     rules_glob_token t;
     if (c == '\\') {
       if (i >= n) {
-        out.error = rules_error::trailing_backslash;
-        out.error_pos = at;
-        return out;
+        err_pos = at;
+        return rules_error::trailing_backslash;
       }
       t.byte = static_cast<std::uint8_t>(p[i++]);
     } else if (c == '?') {
       t.op = rules_tok_op::any;
     } else if (c == '*') {
-      if (!out.tokens.empty() && out.tokens.back().op == rules_tok_op::star) continue;
+      if (last_star) continue;
       t.op = rules_tok_op::star;
     } else if (c == '[') {
       rules_byteset set;
       const rules_error e = rules_parse_bracket(p, i, set);
       if (e != rules_error::none) {
-        out.error = e;
-        out.error_pos = at;
-        return out;
+        err_pos = at;
+        return e;
       }
       t.op = rules_tok_op::set;
-      t.set = static_cast<std::uint32_t>(out.sets.size());
-      out.sets.push_back(set);
+      t.set = static_cast<std::uint32_t>(n_sets);
+      if (tok != nullptr) sets[n_sets] = set;
+      ++n_sets;
     } else {
       t.byte = static_cast<std::uint8_t>(c);
     }
-    out.tokens.push_back(t);
+    last_star = t.op == rules_tok_op::star;
+    if (tok != nullptr) tok[n_tok] = t;
+    ++n_tok;
   }
+  return rules_error::none;
+}
+
+// Parses a glob pattern into tokens. Never throws for bad patterns: check .error.
+constexpr rules_glob_parsed rules_parse_glob(std::string_view p) {
+  rules_glob_parsed out;
+  std::size_t n_tok = 0, n_sets = 0;
+  out.error = rules_parse_glob_to(p, nullptr, nullptr, n_tok, n_sets, out.error_pos);
+  if (out.error != rules_error::none) return out;
+  out.tokens.resize(n_tok);
+  out.sets.resize(n_sets);
+  (void)rules_parse_glob_to(p, out.tokens.data(), out.sets.data(), n_tok, n_sets, out.error_pos);
   return out;
 }
 
 // First error in a glob pattern (rules_error::none if it is well formed).
-constexpr rules_error rules_glob_error(std::string_view p) { return rules_parse_glob(p).error; }
+constexpr rules_error rules_glob_error(std::string_view p) {
+  std::size_t n_tok = 0, n_sets = 0, pos = 0;
+  return rules_parse_glob_to(p, nullptr, nullptr, n_tok, n_sets, pos);
+}
 
 // Matches s against tokens [tok, tok + m). Greedy with one restart point (the last `*`).
 constexpr bool rules_glob_match(const rules_glob_token* tok, std::size_t m,

@@ -136,8 +136,7 @@ class dynamic_ruleset {
     if (const built* b = state_->ready.load(std::memory_order_acquire)) return *b;
     std::lock_guard<std::mutex> lock(state_->mu);
     if (const built* b = state_->ready.load(std::memory_order_relaxed)) return *b;
-    hotpath::detail::rules_spec spec;
-    spec.roots.reserve(rules_.size());
+    hotpath::detail::rules_spec spec(rules_.size(), rules_.size(), rules_.size());
     for (const auto& [k, text] : rules_) {
       spec.begin_rule();
       spec.atom(k, text);

@@ -45,11 +45,14 @@ using kind = detail::rules_kind;
 // Why a pattern is malformed (none when it is fine).
 using pattern_error = detail::rules_error;
 
-// A pattern type: emits its formula into a rule spec and reports its first error.
+// A pattern type: emits its formula into a rule spec (atoms and nodes: how many of each, so
+// that the spec is allocated once) and reports its first error.
 template <class P>
 concept pattern = requires(detail::rules_spec& s) {
   P::emit(s);
   { P::error } -> std::convertible_to<pattern_error>;
+  { P::atom_count } -> std::convertible_to<std::size_t>;
+  { P::node_count } -> std::convertible_to<std::size_t>;
 };
 
 namespace detail {
@@ -58,6 +61,7 @@ struct atom_pattern {
   static constexpr kind pattern_kind = K;
   static constexpr pattern_error error =
       K == kind::glob ? hotpath::detail::rules_glob_error(S.view()) : pattern_error::none;
+  static constexpr std::size_t atom_count = 1, node_count = 1;
   // The pattern text as written.
   static constexpr std::string_view text() noexcept { return S.view(); }
   static constexpr void emit(hotpath::detail::rules_spec& s) { s.atom(K, S.view()); }
@@ -92,6 +96,8 @@ template <pattern... P>
 struct all_of {
   static_assert(sizeof...(P) > 0, "hotpath::rules::all_of needs at least one pattern");
   static constexpr pattern_error error = detail::first_error<P...>();
+  static constexpr std::size_t atom_count = (P::atom_count + ...);
+  static constexpr std::size_t node_count = 1 + (P::node_count + ...);
   static constexpr void emit(hotpath::detail::rules_spec& s) {
     const std::size_t at = s.open(hotpath::detail::rules_op::all);
     (P::emit(s), ...);
@@ -104,6 +110,8 @@ template <pattern... P>
 struct any_of {
   static_assert(sizeof...(P) > 0, "hotpath::rules::any_of needs at least one pattern");
   static constexpr pattern_error error = detail::first_error<P...>();
+  static constexpr std::size_t atom_count = (P::atom_count + ...);
+  static constexpr std::size_t node_count = 1 + (P::node_count + ...);
   static constexpr void emit(hotpath::detail::rules_spec& s) {
     const std::size_t at = s.open(hotpath::detail::rules_op::any);
     (P::emit(s), ...);
@@ -115,6 +123,7 @@ struct any_of {
 template <pattern P>
 struct not_ {
   static constexpr pattern_error error = P::error;
+  static constexpr std::size_t atom_count = P::atom_count, node_count = 1 + P::node_count;
   static constexpr void emit(hotpath::detail::rules_spec& s) {
     const std::size_t at = s.open(hotpath::detail::rules_op::negate);
     P::emit(s);

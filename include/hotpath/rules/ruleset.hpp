@@ -28,13 +28,12 @@
 #include <array>
 #include <boost/hana/at.hpp>
 #include <boost/hana/count_if.hpp>
-#include <boost/hana/index_if.hpp>
-#include <boost/hana/optional.hpp>
 #include <boost/hana/transform.hpp>
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/type.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string_view>
 #include <type_traits>
@@ -56,6 +55,19 @@ rule(P, Value) -> rule<P, Value>;
 
 namespace detail {
 namespace hana = boost::hana;
+
+// Pack helpers that neither fold (clang's 256 nesting limit) nor recurse (g++'s template
+// depth of 900): a 1000-rule set must compile with default limits.
+constexpr std::size_t sum(std::initializer_list<std::size_t> l) noexcept {
+  std::size_t n = 0;
+  for (const std::size_t x : l) n += x;
+  return n;
+}
+constexpr bool all(std::initializer_list<bool> l) noexcept {
+  for (const bool x : l)
+    if (!x) return false;
+  return true;
+}
 
 template <class T, class...>
 struct first_type {
@@ -94,10 +106,16 @@ struct rule_pattern_check {
 template <class... P>
 struct pattern_list {
   static constexpr auto types = hana::tuple_t<P...>;
-  // Index of the first malformed pattern, if any (a type-level search).
-  static constexpr auto first_bad = hana::index_if(
-      types, [](auto t) { return hana::bool_c<decltype(t)::type::error != pattern_error::none>; });
-  static constexpr bool valid = hana::is_nothing(first_bad);
+  // Index of the first malformed pattern (sizeof...(P) if none). A loop over a pack-expanded
+  // array rather than hana::index_if, whose recursive instantiation exceeds g++'s template
+  // depth limit (900) at 1000 rules.
+  static constexpr std::size_t first_bad = [] {
+    constexpr bool bad[] = {(P::error != pattern_error::none)...};
+    std::size_t i = 0;
+    while (i < sizeof...(P) && !bad[i]) ++i;
+    return i;
+  }();
+  static constexpr bool valid = first_bad == sizeof...(P);
 
   template <kind K>
   static constexpr std::size_t count_kind() noexcept {
@@ -113,58 +131,125 @@ struct pattern_list {
 
   static constexpr bool check() {
     if constexpr (!valid) {
-      constexpr std::size_t i = std::remove_cvref_t<decltype(first_bad.value())>::value;
-      using bad = typename decltype(+hana::at_c<i>(types))::type;
-      return rule_pattern_check<i, bad>::ok;
+      using bad = typename decltype(+hana::at_c<first_bad>(types))::type;
+      return rule_pattern_check<first_bad, bad>::ok;
     } else {
       return true;
     }
   }
 };
 
+namespace hd = hotpath::detail;
+
+// Stage 1 of the compile-time build: the analysis copied into arrays sized by upper bounds
+// that the spec's sizes give. The analysis thus runs once (the exact sizes and the dense table
+// are both read from this copy), and each constant evaluation (spec sizes, analysis, table)
+// stays well inside the compilers' per-evaluation limits.
+template <hd::rules_bounds B>
+struct fixed_analysis {
+  static constexpr std::size_t max_states = B.syms + 1;
+  hd::rules_dims dims{};
+  std::array<std::uint16_t, 256> cls{};
+  std::uint32_t stride = 0, start = 0, first_out = 0, end_class = 0, states = 0, classes = 0;
+  std::array<hd::rules_out, max_states> outs{};
+  std::array<std::uint32_t, B.atoms> out_atoms{};
+  std::array<hd::rules_atom, B.atoms> atoms{};
+  std::array<hd::rules_glob_ref, B.atoms> globs{};
+  std::array<hd::rules_glob_token, B.glob_text> tokens{};
+  std::array<hd::rules_byteset, B.glob_text / 3 + 1> sets{};
+  std::array<hd::rules_crule, B.rules> crules{};
+  std::array<hd::rules_node, B.nodes> nodes{};
+  std::array<std::uint64_t, (B.rules + 63) / 64> always{};
+  std::array<std::uint32_t, max_states> order{}, fail{}, id{}, first_edge{}, edge_next{},
+      edge_cls{}, edge_to{};
+
+  static constexpr fixed_analysis from(const hd::rules_analysis& a) {
+    fixed_analysis f;
+    auto copy = [](auto& dst, const auto& src, std::size_t n) {
+      const auto* p = src.data();
+      auto* q = dst.data();
+      for (std::size_t i = 0; i < n; ++i) q[i] = p[i];
+    };
+    const hd::rules_dims& d = a.dims;
+    f.dims = d;
+    f.cls = a.cls;
+    f.stride = a.stride;
+    f.start = a.start;
+    f.first_out = a.first_out;
+    f.end_class = a.end_class;
+    f.states = a.states;
+    f.classes = a.classes;
+    copy(f.outs, a.outs, d.outs);
+    copy(f.out_atoms, a.out_atoms, d.out_atoms);
+    copy(f.atoms, a.atoms, d.atoms);
+    copy(f.globs, a.globs, d.globs);
+    copy(f.tokens, a.tokens, d.tokens);
+    copy(f.sets, a.sets, d.sets);
+    copy(f.crules, a.crules, d.crules);
+    copy(f.nodes, a.nodes, d.nodes);
+    copy(f.always, a.always, d.cand_words);
+    const std::size_t n = a.states;
+    copy(f.order, a.order, n);
+    copy(f.fail, a.fail, n);
+    copy(f.id, a.id, n);
+    copy(f.first_edge, a.first_edge, n);
+    copy(f.edge_next, a.edge_next, n - 1);
+    copy(f.edge_cls, a.edge_cls, n - 1);
+    copy(f.edge_to, a.edge_to, n - 1);
+    return f;
+  }
+  constexpr hd::rules_trie_view trie() const noexcept {
+    return {order.data(),     fail.data(),     id.data(),      first_edge.data(),
+            edge_next.data(), edge_cls.data(), edge_to.data(), states,
+            stride,           first_out};
+  }
+};
+
 // The tables of a pattern list, built once per distinct list by the compiler.
-template <hotpath::detail::rules_dims D>
+template <hd::rules_dims D>
 struct fixed_tables {
   std::array<std::uint32_t, D.next> next{};
   std::array<std::uint16_t, 256> cls{};
   std::uint32_t stride = 0, start = 0, first_out = 0, end_class = 0;
-  std::array<hotpath::detail::rules_out, D.outs> outs{};
+  std::array<hd::rules_out, D.outs> outs{};
   std::array<std::uint32_t, D.out_atoms> out_atoms{};
-  std::array<hotpath::detail::rules_atom, D.atoms> atoms{};
-  std::array<hotpath::detail::rules_glob_ref, D.globs> globs{};
-  std::array<hotpath::detail::rules_glob_token, D.tokens> tokens{};
-  std::array<hotpath::detail::rules_byteset, D.sets> sets{};
-  std::array<hotpath::detail::rules_crule, D.crules> crules{};
-  std::array<hotpath::detail::rules_node, D.nodes> nodes{};
+  std::array<hd::rules_atom, D.atoms> atoms{};
+  std::array<hd::rules_glob_ref, D.globs> globs{};
+  std::array<hd::rules_glob_token, D.tokens> tokens{};
+  std::array<hd::rules_byteset, D.sets> sets{};
+  std::array<hd::rules_crule, D.crules> crules{};
+  std::array<hd::rules_node, D.nodes> nodes{};
   std::array<std::uint64_t, D.cand_words> always{};
   std::uint32_t states = 0, classes = 0;
 
-  static constexpr fixed_tables from(const hotpath::detail::rules_analysis& a) {
-    const hotpath::detail::rules_program& p = a.prog;
+  template <class A>
+  static constexpr fixed_tables from(const A& a) {
     fixed_tables f;
     auto copy = [](auto& dst, const auto& src) {
-      for (std::size_t i = 0; i < dst.size(); ++i) dst[i] = src[i];
+      const auto* p = src.data();
+      auto* q = dst.data();
+      for (std::size_t i = 0; i < dst.size(); ++i) q[i] = p[i];
     };
-    hotpath::detail::rules_fill(a, f.next.data());
-    copy(f.cls, p.cls);
-    copy(f.outs, p.outs);
-    copy(f.out_atoms, p.out_atoms);
-    copy(f.atoms, p.atoms);
-    copy(f.globs, p.globs);
-    copy(f.tokens, p.tokens);
-    copy(f.sets, p.sets);
-    copy(f.crules, p.crules);
-    copy(f.nodes, p.nodes);
-    copy(f.always, p.always);
-    f.stride = p.stride;
-    f.start = p.start;
-    f.first_out = p.first_out;
-    f.end_class = p.end_class;
-    f.states = p.states;
-    f.classes = p.classes;
+    hd::rules_fill(a.trie(), f.next.data());
+    f.cls = a.cls;
+    copy(f.outs, a.outs);
+    copy(f.out_atoms, a.out_atoms);
+    copy(f.atoms, a.atoms);
+    copy(f.globs, a.globs);
+    copy(f.tokens, a.tokens);
+    copy(f.sets, a.sets);
+    copy(f.crules, a.crules);
+    copy(f.nodes, a.nodes);
+    copy(f.always, a.always);
+    f.stride = a.stride;
+    f.start = a.start;
+    f.first_out = a.first_out;
+    f.end_class = a.end_class;
+    f.states = a.states;
+    f.classes = a.classes;
     return f;
   }
-  constexpr hotpath::detail::rules_view view() const noexcept {
+  constexpr hd::rules_view view() const noexcept {
     return {next.data(),
             cls.data(),
             stride,
@@ -187,17 +272,21 @@ struct fixed_tables {
 
 template <class... P>
 struct compiled {
-  static constexpr hotpath::detail::rules_spec spec() {
-    hotpath::detail::rules_spec s;
-    s.roots.reserve(sizeof...(P));
-    ((s.begin_rule(), P::emit(s)), ...);
+  static constexpr hd::rules_spec spec() {
+    hd::rules_spec s(sizeof...(P), sum({P::atom_count...}), sum({P::node_count...}));
+    // A braced list, not a fold: clang caps a fold's nesting at 256 (-fbracket-depth).
+    const int emitted[] = {(s.begin_rule(), P::emit(s), 0)...};
+    (void)emitted;
     return s;
   }
-  static constexpr hotpath::detail::rules_dims dims =
-      hotpath::detail::rules_analyze(spec()).prog.dims();
-  static constexpr fixed_tables<dims> tables =
-      fixed_tables<dims>::from(hotpath::detail::rules_analyze(spec()));
-  static constexpr hotpath::detail::rules_view view = tables.view();
+  // Four constant evaluations, each linear in the rules' total length (plus states x classes
+  // for the table).
+  static constexpr hd::rules_bounds bounds = hd::rules_bounds_of(spec());
+  static constexpr fixed_analysis<bounds> analysis =
+      fixed_analysis<bounds>::from(hd::rules_analyze(spec()));
+  static constexpr hd::rules_dims dims = analysis.dims;
+  static constexpr fixed_tables<dims> tables = fixed_tables<dims>::from(analysis);
+  static constexpr hd::rules_view view = tables.view();
 };
 
 }  // namespace detail
@@ -206,14 +295,14 @@ struct compiled {
 template <class... Rules>
 class ruleset {
   static_assert(sizeof...(Rules) > 0, "hotpath::rules::ruleset needs at least one rule");
-  static_assert((detail::is_rule<Rules>::value && ...),
+  static_assert(detail::all({detail::is_rule<Rules>::value...}),
                 "hotpath::rules::ruleset takes rule{pattern{}, value} arguments");
 
  public:
   using value_type = typename detail::first_type<typename Rules::value_type...>::type;
 
  private:
-  static_assert((std::is_same_v<value_type, typename Rules::value_type> && ...),
+  static_assert(detail::all({std::is_same_v<value_type, typename Rules::value_type>...}),
                 "hotpath::rules::ruleset: every rule must carry a value of the same type");
 
   using patterns = detail::pattern_list<typename Rules::pattern_type...>;
