@@ -10,6 +10,9 @@
 //   lifo_2t two threads churning LIFO on one shared pool/allocator (real time).
 // One item = one create+destroy pair: ns per op = 1e9 / items_per_second; for lifo_2t that
 // is the aggregate throughput of both threads.
+// loop_floor is no allocator at all: objects built in order in a preallocated array and
+// "freed" by doing nothing; what every row pays for the loop, the constructor and
+// DoNotOptimize, the floor under any pool.
 #include <hotpath/pool.hpp>
 
 #include <algorithm>
@@ -126,6 +129,10 @@ POOL_BENCH_ROWS(hotpath_spare_capped_pool, spare_capped_pool pool, pool.create(i
 POOL_BENCH_ROWS(hotpath_fixed_pool_resource, hotpath::fixed_pool_resource res(64, 64);
                 std::pmr::memory_resource* r = &res, raw(r->allocate(64, alignof(obj64)), i),
                 r->deallocate(p, 64, alignof(obj64)))
+constexpr std::size_t kFloorSlots = 16384;  // a power of two >= kBatch
+static_assert(kFloorSlots >= kBatch && (kFloorSlots & (kFloorSlots - 1)) == 0);
+POOL_BENCH_ROWS(loop_floor, std::vector<obj64> slab(kFloorSlots, obj64(0)),
+                raw(&slab[i & (kFloorSlots - 1)], i), (void)p)
 POOL_BENCH_ROWS(boost_pool, boost::pool<> pool(sizeof(obj64)), raw(pool.malloc(), i), pool.free(p))
 POOL_BENCH_ROWS(boost_object_pool, boost::object_pool<obj64> pool, pool.construct(i),
                 pool.destroy(p))
