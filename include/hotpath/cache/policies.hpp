@@ -86,7 +86,7 @@ struct unlocked {
 };
 // The concurrent API (get returns a copy) over Shards independent shards, each with its own
 // mutex and its own share of the capacity; the key's hash picks the shard. Shards = 0 picks
-// 4 x hardware threads (a power of two in [4, 64]), fewer for small capacities.
+// 32 x hardware threads (a power of two in [4, 256]), fewer for small capacities.
 template <std::size_t Shards = 0>
 struct sharded {
   static_assert(Shards == 0 || (Shards & (Shards - 1)) == 0,

@@ -2,7 +2,8 @@
 // policy cache::sharded<N>). Internal; the contracts are in <hotpath/cache.hpp>.
 //
 // Design (once, here):
-// - N independent cache_core shards, each behind its own std::mutex on its own cache lines;
+// - N independent cache_core shards, each behind its own lock (cache_mutex.hpp: spins, then
+//   sleeps) on its own cache lines;
 //   the key is hashed once here and the shard is picked from the hash's low bits (the core's
 //   index uses the high 32). An LRU hit rewrites the list, so a hit needs the shard's lock in
 //   exclusive mode: sharding, not a reader lock, is what keeps readers from serialising. Two
@@ -35,6 +36,7 @@
 #define HOTPATH_DETAIL_CACHE_SHARDED_HPP
 
 #include <hotpath/detail/cache_core.hpp>
+#include <hotpath/detail/cache_mutex.hpp>
 #include <hotpath/detail/config.hpp>
 
 #include <algorithm>
@@ -102,15 +104,15 @@ class cache_sharded {
     shard& s_;
   };
 
-  struct alignas(64) shard {
+  struct alignas(128) shard {
     template <class... Args>
     explicit shard(std::size_t capacity, const Args&... policy_objects)
         : core(capacity, policy_objects...) {}
-    // Odd while a writer changes what optimistic readers see; on its own line (readers read it,
-    // the mutex line is written by every locker).
+    // Odd while a writer changes what optimistic readers see. 128 bytes from the lock (x86
+    // prefetches lines in pairs): readers read it, every locker writes the lock's line.
     std::atomic<std::uint32_t> seq{0};
-    alignas(64) mutable std::mutex mutex;
-    std::condition_variable cv;
+    alignas(128) mutable cache_mutex mutex;
+    std::condition_variable_any cv;
     core_type core;
     std::vector<flight*> flights;
   };
@@ -133,8 +135,11 @@ class cache_sharded {
     std::size_t n = P::locking::shards;
     if (n == 0) {
       const std::size_t hw = std::max<std::size_t>(1, std::thread::hardware_concurrency());
+      // 32 per hardware thread: two threads meet in one shard's lock (and a reader finds
+      // its shard mid-write) with probability ~1/N; measured on 2 vCPUs (docs/cache.md),
+      // 8 shards gave 1.3x on two threads and 64 gave 1.9x.
       n = 4;
-      while (n < 4 * hw && n < 64) n *= 2;
+      while (n < 32 * hw && n < 256) n *= 2;
       // Small unit-weight caches: at least 32 entries per shard, or eviction gets too coarse.
       if constexpr (!weighted_) {
         while (n > 1 && capacity / n < 32) n /= 2;
@@ -460,7 +465,7 @@ class cache_sharded {
   shard& shard_of(std::uint64_t h) const noexcept { return *shards_[h & mask_]; }
 
   // Waits for the flight f of another thread; returns a copy of its value or rethrows.
-  V wait_for(shard& s, std::unique_lock<std::mutex>& lock, flight& f) {
+  V wait_for(shard& s, std::unique_lock<cache_mutex>& lock, flight& f) {
     ++f.waiters;
     s.cv.wait(lock, [&] { return f.done; });
     std::exception_ptr error = f.error;
@@ -479,7 +484,7 @@ class cache_sharded {
   }
 
   // Publishes the flight's result, wakes its waiters and waits until they have copied it.
-  void land(shard& s, std::unique_lock<std::mutex>& lock, flight& self) noexcept {
+  void land(shard& s, std::unique_lock<cache_mutex>& lock, flight& self) noexcept {
     s.flights.erase(std::find(s.flights.begin(), s.flights.end(), &self));
     self.done = true;
     if (self.waiters != 0) {
