@@ -265,6 +265,7 @@ void register_all() {
     add_single<peer_lru>("textbook_lru", w, name);
     add_shared<hp_concurrent>("hotpath_concurrent_lru", w, name, 1);
     add_shared<hp_concurrent>("hotpath_concurrent_lru", w, name, 2);
+    add_shared<hp_concurrent_sieve>("hotpath_concurrent_sieve", w, name, 1);
     add_shared<hp_concurrent_sieve>("hotpath_concurrent_sieve", w, name, 2);
     add_shared<peer_lru_mutex>("textbook_lru_mutex", w, name, 1);
     add_shared<peer_lru_mutex>("textbook_lru_mutex", w, name, 2);

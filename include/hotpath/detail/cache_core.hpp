@@ -894,7 +894,8 @@ class cache_core {
   // since this one was (young = 0: every hit not at the front, the exact order).
   template <class Q, class Valid>
   int read_optimistic(const Q& key, std::uint64_t h, Valid&& valid, void* vout, bool& touch,
-                      bool exact) const noexcept(nothrow_lookup_for<Q>) {
+                      std::uint32_t& node_out, bool exact) const
+      noexcept(nothrow_lookup_for<Q>) {
     static_assert(optimistic_);
     using slot = typename index_type::slot;
     const std::size_t mask = __atomic_load_n(&pub_mask_, __ATOMIC_ACQUIRE);
@@ -924,15 +925,18 @@ class cache_core {
       if (!valid()) return -1;  // only now is the key copy known to be a real key
       if (*std::launder(reinterpret_cast<const K*>(kb)) == key) {
         touch = t;
+        node_out = n;
         return 1;
       }
     }
     return -1;  // probed every slot: only a concurrent writer can cause that
   }
-  // The eviction-order half of a hit read optimistically (under the lock; no stats).
+  // The eviction-order half of a hit read optimistically (under the lock; no stats). same:
+  // no writer ran since the read (sequence unchanged), so node still holds key: no lookup.
   template <class Q>
-  void promote(const Q& key, std::uint64_t h) noexcept(nothrow_lookup_for<Q>) {
-    const std::uint32_t i = find_node(key, h);
+  void promote(const Q& key, std::uint64_t h, std::uint32_t node, bool same) noexcept(
+      nothrow_lookup_for<Q>) {
+    const std::uint32_t i = same ? node : find_node(key, h);
     if (i != cache_npos) touch(i);
   }
 

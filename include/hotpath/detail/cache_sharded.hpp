@@ -198,11 +198,12 @@ class cache_sharded {
         return s.seq.load(std::memory_order_relaxed) == s1;
       };
       bool touch = false;
-      const int r = s.core.read_optimistic(key, h, valid, vb, touch, shards_.size() == 1);
+      std::uint32_t node = cache_npos;
+      const int r = s.core.read_optimistic(key, h, valid, vb, touch, node, shards_.size() == 1);
       if (r < 0) continue;
       if (r > 0 && touch) {
         std::lock_guard lock(s.mutex);
-        s.core.promote(key, h);
+        s.core.promote(key, h, node, s.seq.load(std::memory_order_relaxed) == s1);
       }
       return r;
     }
@@ -276,7 +277,8 @@ class cache_sharded {
         return s.seq.load(std::memory_order_relaxed) == s1;
       };
       bool touch = false;
-      const int r = s.core.read_optimistic(key, h, valid, vb, touch, true);
+      std::uint32_t node = cache_npos;
+      const int r = s.core.read_optimistic(key, h, valid, vb, touch, node, true);
       if (r < 0) continue;
       if (r == 0) return std::optional<V>{};
       return std::optional<V>{value_in(vb)};
