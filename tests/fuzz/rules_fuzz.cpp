@@ -1,7 +1,7 @@
 // libFuzzer target: dynamic_ruleset against a naive first-match loop (== / starts_with /
 // ends_with / find / fnmatch). Not built by default; build and run with clang:
 //   clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude \
-//       -isystem /usr/include tests/fuzz/rules_fuzz.cpp -o rules_fuzz && ./rules_fuzz -max_total_time=60
+//       tests/fuzz/rules_fuzz.cpp -o rules_fuzz && ./rules_fuzz -max_total_time=60
 // Input layout: a rule count byte, then rules as (kind byte, length byte, pattern bytes), then
 // the remaining bytes are the subject (NUL bytes are dropped: fnmatch takes C strings).
 #include <hotpath/rules.hpp>

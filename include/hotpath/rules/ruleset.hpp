@@ -10,8 +10,9 @@
 // once whatever the number of rules; globs are verified only when their literal was seen.
 // A malformed pattern is a compile error naming the rule index and the problem.
 // Performance: one table load per input byte plus a compare; no allocation, no locks, thread
-// safe (the tables are constants). Build cost: O(total literal length x byte classes)
-// constexpr steps, ~1-2 s of g++ -O2 for 100 rules (see docs/rules.md).
+// safe (the tables are constants). Build cost: O(total literal length + states x byte classes)
+// constexpr steps: ~0.6 s of g++ -O2 over the header for 100 rules, ~7 s for 1000 (default
+// constexpr limits; see docs/rules.md).
 // Example:
 //   enum class verdict { allow, deny, ask };
 //   using namespace hotpath::rules;
@@ -25,6 +26,7 @@
 #include <hotpath/detail/rules_automaton.hpp>
 #include <hotpath/rules/patterns.hpp>
 
+#include <algorithm>
 #include <array>
 #include <boost/hana/at.hpp>
 #include <boost/hana/count_if.hpp>
@@ -64,9 +66,7 @@ constexpr std::size_t sum(std::initializer_list<std::size_t> l) noexcept {
   return n;
 }
 constexpr bool all(std::initializer_list<bool> l) noexcept {
-  for (const bool x : l)
-    if (!x) return false;
-  return true;
+  return std::ranges::all_of(l, [](bool x) { return x; });
 }
 
 template <class T, class...>
