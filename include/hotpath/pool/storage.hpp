@@ -10,8 +10,10 @@
 //   fresh block is not touched until used). Freed slots are NOT linked through their own
 //   memory: their addresses go on a LIFO stack, a separate array of slot pointers that always
 //   has room for every slot held (it grows, doubling, when a block is added), so
-//   allocate/deallocate are an index decrement/increment and one load/store: O(1) whatever
-//   the free order, no per-block state, and the number of free slots is the stack height.
+//   allocate/deallocate are `*--top` / `*top++ = p`: O(1) whatever the free order, no
+//   per-block state, and the number of free slots is the stack height. A top pointer rather
+//   than an index: the push then needs no load of the array base (measured: lifo 1.36-1.49 ns
+//   with an index, 1.09-1.17 ns with the pointer, same machine, alternating processes).
 //   Why not an intrusive free list: popping one is a dependent load through the slot just
 //   freed, so after frees in random order every create waits for a cache miss on the next
 //   slot in turn (measured: 10k creates after 10k random-order frees ran at ~L2 latency per
@@ -126,8 +128,8 @@ class freelist_storage {
 
   // A free slot (unpoisoned), or nullptr when the slot cap is reached or upstream failed.
   HOTPATH_ALWAYS_INLINE void* allocate() noexcept {
-    if (HOTPATH_LIKELY(free_n_ != 0)) {
-      void* s = free_[--free_n_];
+    if (HOTPATH_LIKELY(top_ != free_)) {
+      void* s = *--top_;
 #if defined(__GNUC__) || defined(__clang__)
       if (s == nullptr) __builtin_unreachable();  // lets create() skip its null test here
 #endif
@@ -139,9 +141,9 @@ class freelist_storage {
 
   // Returns a slot from allocate(); poisons it. Never fails: the stack has room for every slot.
   HOTPATH_ALWAYS_INLINE void deallocate(void* p) noexcept {
-    HOTPATH_ASSERT(free_n_ < free_cap_);
+    HOTPATH_ASSERT(free_count() < free_cap_);
     HOTPATH_POISON(p, stride_);
-    free_[free_n_++] = p;
+    *top_++ = p;
   }
 
   // Gives back the slot the last allocate() carved, unused (its constructor threw), so that
@@ -154,7 +156,7 @@ class freelist_storage {
   }
 
   // Free slots (carved and given back). O(1).
-  std::size_t free_count() const noexcept { return free_n_; }
+  std::size_t free_count() const noexcept { return static_cast<std::size_t>(top_ - free_); }
 
   std::size_t capacity() const noexcept { return capacity_; }
   std::size_t blocks() const noexcept { return blocks_count_; }
@@ -212,9 +214,11 @@ class freelist_storage {
       return false;
     }
     auto* stack = static_cast<void**>(mem);
-    if (free_n_ != 0) std::memcpy(stack, free_, free_n_ * sizeof(void*));
+    const std::size_t n = free_count();
+    if (n != 0) std::memcpy(stack, free_, n * sizeof(void*));
     if (free_ != nullptr) upstream_->deallocate(free_, free_cap_ * sizeof(void*), alignof(void*));
     free_ = stack;
+    top_ = stack + n;
     free_cap_ = cap;
     return true;
   }
@@ -229,16 +233,16 @@ class freelist_storage {
     }
     blocks_ = nullptr;
     if (free_ != nullptr) upstream_->deallocate(free_, free_cap_ * sizeof(void*), alignof(void*));
-    free_ = nullptr;
-    free_n_ = free_cap_ = 0;
+    free_ = top_ = nullptr;
+    free_cap_ = 0;
   }
 
   static constexpr std::size_t max_stack_entries =
       std::numeric_limits<std::size_t>::max() / sizeof(void*);
 
   // Hot members first.
-  void** free_ = nullptr;  // free_[0, free_n_): free slots, the most recently freed last
-  std::size_t free_n_ = 0;
+  void** top_ = nullptr;   // one past the most recently freed slot's entry
+  void** free_ = nullptr;  // [free_, top_): free slots, the most recently freed last
   std::size_t free_cap_ = 0;  // entries free_ has room for; >= capacity_ between calls
   char* bump_ = nullptr;
   char* bump_end_ = nullptr;
