@@ -556,7 +556,8 @@ class cache_core {
     if (free_ == cache_npos && used_ == slab_) grow_slab();
     if constexpr (optimistic_) {
       retired_.slots.reserve(retired_.slots.size() + 1);
-      index_.reserve(size_ + 1, [&](auto&& old) noexcept {
+      using slots_ptr = std::unique_ptr<typename index_type::slot[]>;
+      index_.reserve(size_ + 1, [&](slots_ptr&& old) noexcept {
         if (old) {
           retired_bytes_ += (index_.mask() + 1) * sizeof(typename index_type::slot);
           retired_.slots.push_back(std::move(old));
