@@ -10,9 +10,13 @@
 //   push_lat   producer-side push latency with the consumer draining: bursts of 8 pushes,
 //              each burst timed with rdtsc (which ticks in ~10 ns steps on the VM measured)
 //              and divided by 8; p50/p99/p999 counters in ns over kBursts bursts.
-//   log_int    logger: kLog messages "order {} filled" with one integer, then wait until the
-//              sink saw all; items/s (lossless/blocking mode for both).
-//   log_lat    logger: producer-side latency of that call, measured like push_lat.
+//   log_int    logger: kLog messages "order {} filled" with one integer from one producer
+//              thread, then wait until the sink saw all; items/s (lossless/blocking mode for
+//              all). log_int_2p: two producer threads, kLog / 2 each.
+//   log_lat    logger: producer-side latency of that call, measured like push_lat;
+//              log_lat_2p: two producer threads, percentiles over both threads' bursts.
+//              Logger subjects: hotpath_logger (shared_ring, the default), hotpath_logger_tls
+//              (per_thread_rings) and spdlog_async.
 //   st_pushpop64  one thread pushes 64 records then pops them: the instruction cost without
 //              cross-core traffic (stable on a loaded machine, unlike the two-thread rows).
 #include <hotpath/log_ring.hpp>
@@ -333,13 +337,13 @@ HOTPATH_ALWAYS_INLINE std::uint64_t tsc_end() {
   return t;
 }
 
-// Runs `burst()` (kBurst operations) kBursts times with a ~1 us gap, records ns per op.
+// Runs `burst(b)` (kBurst operations) `bursts` times with a ~1 us gap; ns per op, sorted.
 template <class Burst>
-void latency_samples(benchmark::State& state, Burst&& burst) {
+std::vector<double> burst_samples(std::size_t bursts, Burst&& burst) {
   std::vector<double> ns;
-  ns.reserve(kBursts);
+  ns.reserve(bursts);
   const double k = ns_per_tick() / kBurst;
-  for (std::size_t b = 0; b < kBursts; ++b) {
+  for (std::size_t b = 0; b < bursts; ++b) {
     const std::uint64_t t0 = tsc_begin();
     burst(b);
     const std::uint64_t t1 = tsc_end();
@@ -348,12 +352,22 @@ void latency_samples(benchmark::State& state, Burst&& burst) {
     while (__rdtsc() < until) hotpath::detail::log_cpu_relax();
   }
   std::sort(ns.begin(), ns.end());
+  return ns;
+}
+
+void report_percentiles(benchmark::State& state, const std::vector<double>& sorted) {
   auto pct = [&](double p) {
-    return ns[static_cast<std::size_t>(p * static_cast<double>(ns.size() - 1))];
+    return sorted[static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1))];
   };
   state.counters["p50_ns"] = pct(0.50);
   state.counters["p99_ns"] = pct(0.99);
   state.counters["p999_ns"] = pct(0.999);
+}
+
+// kBursts bursts on the calling thread, percentiles into the state's counters.
+template <class Burst>
+void latency_samples(benchmark::State& state, Burst&& burst) {
+  report_percentiles(state, burst_samples(kBursts, std::forward<Burst>(burst)));
 }
 
 template <class Q>
@@ -403,69 +417,91 @@ struct counter_cb {
     n->store(n->load(std::memory_order_relaxed) + 1, std::memory_order_release);
   }
 };
-using hotpath_logger =
-    hotpath::async_logger<hotpath::callback_sink<counter_cb>, hotpath::block_when_full<>>;
 
-std::shared_ptr<spdlog::async_logger> make_spdlog(
-    std::shared_ptr<counting_sink> sink, std::shared_ptr<spdlog::details::thread_pool>& tp) {
-  tp = std::make_shared<spdlog::details::thread_pool>(kCap, 1);
-  return std::make_shared<spdlog::async_logger>("bench", std::move(sink), tp,
-                                                spdlog::async_overflow_policy::block);
+// Logger subjects: info(i) logs "order {} filled" with i; count() is what the sink has seen.
+// Lossless (blocking) mode for all, one ring / queue of kCap slots (per_thread_rings: kCap
+// per producer thread).
+template <class Topology>
+struct hotpath_log {
+  std::atomic<std::uint64_t> n{0};
+  hotpath::async_logger<hotpath::callback_sink<counter_cb>, hotpath::block_when_full<>, Topology>
+      log{hotpath::callback_sink<counter_cb>(counter_cb{&n}), {.capacity = kCap}};
+  void info(std::uint64_t i) { log.info("order {} filled", i); }
+  std::uint64_t count() const { return n.load(std::memory_order_acquire); }
+};
+struct spdlog_log {
+  std::shared_ptr<counting_sink> sink = std::make_shared<counting_sink>();
+  std::shared_ptr<spdlog::details::thread_pool> tp =
+      std::make_shared<spdlog::details::thread_pool>(kCap, 1);
+  std::shared_ptr<spdlog::async_logger> log = std::make_shared<spdlog::async_logger>(
+      "bench", sink, tp, spdlog::async_overflow_policy::block);
+  void info(std::uint64_t i) { log->info("order {} filled", i); }
+  std::uint64_t count() const { return sink->n.load(std::memory_order_acquire); }
+};
+
+template <class L>
+void wait_count(const L& l, std::uint64_t target) {
+  while (l.count() < target) std::this_thread::yield();
 }
 
-void wait_count(const std::atomic<std::uint64_t>& n, std::uint64_t target) {
-  while (n.load(std::memory_order_acquire) < target) std::this_thread::yield();
-}
-
-void BM_hotpath_log_int(benchmark::State& state) {
+// Messages/s: `producers` threads (not pinned) each log kLog / producers messages, timed from
+// the start signal until the sink has seen them all. Each producer logs once before the clock
+// starts (per_thread_rings allocates the thread's ring on its first call).
+template <class L>
+void log_throughput(benchmark::State& state, int producers) {
+  const std::uint64_t per = kLog / static_cast<std::uint64_t>(producers);
+  const auto np = static_cast<std::uint64_t>(producers);
   for (auto _ : state) {
-    std::atomic<std::uint64_t> n{0};
-    hotpath_logger log(hotpath::callback_sink<counter_cb>(counter_cb{&n}), {.capacity = kCap});
+    auto l = std::make_unique<L>();
     watchdog wd("log_int", std::chrono::seconds(60));
+    std::atomic<int> ready{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    threads.reserve(np);
+    for (int p = 0; p < producers; ++p) {
+      threads.emplace_back([&] {
+        l->info(0);
+        ready.fetch_add(1);
+        while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+        for (std::uint64_t i = 1; i < per; ++i) l->info(i);
+      });
+    }
+    while (ready.load() != producers) std::this_thread::yield();
+    wait_count(*l, np);
     const auto t0 = std::chrono::steady_clock::now();
-    for (std::uint64_t i = 0; i < kLog; ++i) log.info("order {} filled", i);
-    wait_count(n, kLog);
+    go.store(true, std::memory_order_release);
+    for (auto& t : threads) t.join();
+    wait_count(*l, per * np);
     const auto t1 = std::chrono::steady_clock::now();
     state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kLog));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * (per - 1) * np));
 }
 
-void BM_spdlog_log_int(benchmark::State& state) {
+// Producer latency: `producers` threads each time kBursts / producers bursts of kBurst calls;
+// the percentiles are over all threads' bursts together.
+template <class L>
+void log_latency(benchmark::State& state, int producers) {
+  const auto np = static_cast<std::size_t>(producers);
   for (auto _ : state) {
-    auto sink = std::make_shared<counting_sink>();
-    std::shared_ptr<spdlog::details::thread_pool> tp;
-    auto log = make_spdlog(sink, tp);
-    watchdog wd("spdlog log_int", std::chrono::seconds(60));
-    const auto t0 = std::chrono::steady_clock::now();
-    for (std::uint64_t i = 0; i < kLog; ++i) log->info("order {} filled", i);
-    wait_count(sink->n, kLog);
-    const auto t1 = std::chrono::steady_clock::now();
-    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kLog));
-}
-
-void BM_hotpath_log_lat(benchmark::State& state) {
-  for (auto _ : state) {
-    std::atomic<std::uint64_t> n{0};
-    hotpath_logger log(hotpath::callback_sink<counter_cb>(counter_cb{&n}), {.capacity = kCap});
+    auto l = std::make_unique<L>();
     watchdog wd("log_lat", std::chrono::seconds(60));
-    latency_samples(state, [&](std::size_t b) {
-      for (int i = 0; i < kBurst; ++i) log.info("order {} filled", b * kBurst + i);
-    });
-  }
-}
-
-void BM_spdlog_log_lat(benchmark::State& state) {
-  for (auto _ : state) {
-    auto sink = std::make_shared<counting_sink>();
-    std::shared_ptr<spdlog::details::thread_pool> tp;
-    auto log = make_spdlog(sink, tp);
-    watchdog wd("spdlog log_lat", std::chrono::seconds(60));
-    latency_samples(state, [&](std::size_t b) {
-      for (int i = 0; i < kBurst; ++i) log->info("order {} filled", b * kBurst + i);
-    });
+    std::vector<std::vector<double>> samples(np);
+    std::vector<std::thread> threads;
+    threads.reserve(np);
+    for (std::size_t p = 0; p < np; ++p) {
+      threads.emplace_back([&, p] {
+        l->info(0);
+        samples[p] = burst_samples(kBursts / np, [&](std::size_t b) {
+          for (int i = 0; i < kBurst; ++i) l->info(b * kBurst + static_cast<std::size_t>(i));
+        });
+      });
+    }
+    for (auto& t : threads) t.join();
+    std::vector<double> all;
+    for (auto& v : samples) all.insert(all.end(), v.begin(), v.end());
+    std::sort(all.begin(), all.end());
+    report_percentiles(state, all);
   }
 }
 
@@ -506,10 +542,22 @@ const bool registered = [] {
   lat(RegisterBenchmark("log_ring/boost_spsc_queue/push_lat", push_latency<boost_spsc>));
   lat(RegisterBenchmark("log_ring/moodycamel_cq/push_lat", push_latency<moodycamel_cq>));
 
-  mt(RegisterBenchmark("log_ring/hotpath_logger/log_int", BM_hotpath_log_int));
-  mt(RegisterBenchmark("log_ring/spdlog_async/log_int", BM_spdlog_log_int));
-  lat(RegisterBenchmark("log_ring/hotpath_logger/log_lat", BM_hotpath_log_lat));
-  lat(RegisterBenchmark("log_ring/spdlog_async/log_lat", BM_spdlog_log_lat));
+  // Logger rows: hotpath_logger is the default topology (shared_ring, one MPSC ring),
+  // hotpath_logger_tls the alternative (per_thread_rings); 1 and 2 producer threads.
+  using shared_log = hotpath_log<hotpath::shared_ring>;
+  using tls_log = hotpath_log<hotpath::per_thread_rings>;
+  mt(RegisterBenchmark("log_ring/hotpath_logger/log_int", log_throughput<shared_log>, 1));
+  mt(RegisterBenchmark("log_ring/hotpath_logger_tls/log_int", log_throughput<tls_log>, 1));
+  mt(RegisterBenchmark("log_ring/spdlog_async/log_int", log_throughput<spdlog_log>, 1));
+  mt(RegisterBenchmark("log_ring/hotpath_logger/log_int_2p", log_throughput<shared_log>, 2));
+  mt(RegisterBenchmark("log_ring/hotpath_logger_tls/log_int_2p", log_throughput<tls_log>, 2));
+  mt(RegisterBenchmark("log_ring/spdlog_async/log_int_2p", log_throughput<spdlog_log>, 2));
+  lat(RegisterBenchmark("log_ring/hotpath_logger/log_lat", log_latency<shared_log>, 1));
+  lat(RegisterBenchmark("log_ring/hotpath_logger_tls/log_lat", log_latency<tls_log>, 1));
+  lat(RegisterBenchmark("log_ring/spdlog_async/log_lat", log_latency<spdlog_log>, 1));
+  lat(RegisterBenchmark("log_ring/hotpath_logger/log_lat_2p", log_latency<shared_log>, 2));
+  lat(RegisterBenchmark("log_ring/hotpath_logger_tls/log_lat_2p", log_latency<tls_log>, 2));
+  lat(RegisterBenchmark("log_ring/spdlog_async/log_lat_2p", log_latency<spdlog_log>, 2));
   return true;
 }();
 

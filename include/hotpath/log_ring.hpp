@@ -31,6 +31,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <new>
 #include <thread>
@@ -82,7 +83,8 @@ class basic_log_ring {
   using cell = std::conditional_t<sequenced, seq_cell, plain_cell>;
 
  public:
-  // Creates an empty ring of capacity bit_ceil(max(capacity, 2)). Allocates once; throws
+  // Creates an empty ring of capacity bit_ceil(max(capacity, 2)). Allocates once and touches
+  // every page (no page faults on the first lap); throws
   // std::length_error when capacity is 0 or above 2^40, std::bad_alloc when out of memory.
   explicit basic_log_ring(std::size_t capacity)
       : shared_{nullptr, detail::log_round_capacity(capacity) - 1,
@@ -93,6 +95,10 @@ class basic_log_ring {
       for (std::uint64_t i = 0; i < shared_.cap; ++i) {
         ::new (static_cast<void*>(&shared_.cells[i].seq)) std::atomic<std::uint64_t>(i);
       }
+    } else {
+      // Touch every page now (the sequenced layout does so above): the first lap must not
+      // page-fault on the producer's hot path.
+      std::memset(static_cast<void*>(shared_.cells), 0, sizeof(cell) * shared_.cap);
     }
   }
 

@@ -1,12 +1,15 @@
-// hotpath/logger.hpp: hotpath::async_logger<Sink, Overflow>, an asynchronous logger. Producer
-// threads format a log_record in place in an MPSC log ring (no allocation, no lock, no
-// syscall); one background thread drains the ring in batches into the sink.
+// hotpath/logger.hpp: hotpath::async_logger<Sink, Overflow, Topology>, an asynchronous logger.
+// Producer threads format a log_record in place in a log ring (no allocation, no lock, no
+// syscall); one background thread drains the rings in batches into the sink.
 //
 // Versus spdlog's async logger: spdlog formats into a heap-backed buffer and enqueues through a
 // mutex and condition variable; here a call is a TSC read, the "{}" formatting into the slot and
-// one compare-and-swap. Overflow is a policy: drop_newest (lossy, the default, every drop
-// counted), block_when_full<> (lossless, for audit trails: producers wait) or overwrite_oldest.
-// Accounting is exact: once quiescent, stats().pushed == stats().written + stats().dropped.
+// one compare-and-swap (shared_ring, the default) or one release store (per_thread_rings).
+// Overflow is a policy: drop_newest (lossy, the default, every drop counted), block_when_full<>
+// (lossless, for audit trails: producers wait) or overwrite_oldest. Topology is a policy:
+// shared_ring (one MPSC ring) or per_thread_rings (one SPSC ring per producer thread; see
+// docs/log_ring.md for the measured choice). Accounting is exact: once quiescent,
+// stats().pushed == stats().written + stats().dropped.
 //
 // Example:
 //   hotpath::async_logger<hotpath::fd_sink> log(hotpath::fd_sink{1});
@@ -19,6 +22,7 @@
 
 #include <hotpath/log/record.hpp>
 #include <hotpath/log/sinks.hpp>
+#include <hotpath/log/topology.hpp>
 #include <hotpath/log_ring.hpp>
 
 #include <algorithm>
@@ -34,7 +38,7 @@
 namespace hotpath {
 
 struct async_logger_options {
-  std::size_t capacity = 8192;         // ring slots (256 bytes each), rounded to 2^k
+  std::size_t capacity = 8192;         // slots (256 bytes each) per ring, rounded to 2^k
   std::size_t batch = 256;             // records per drain before the sink's flush point
   log_level level = log_level::trace;  // records below this level are discarded uncounted
 };
@@ -45,18 +49,19 @@ struct log_stats {
   std::uint64_t dropped;  // records lost to overflow
 };
 
-template <log_sink Sink, log_ring_policy Overflow = drop_newest>
+template <log_sink Sink, log_ring_policy Overflow = drop_newest,
+          log_ring_topology Topology = shared_ring>
 class async_logger {
   static_assert(Overflow::log_policy_kind == detail::log_policy_kind::overflow,
                 "async_logger<Sink, Overflow>: Overflow must be drop_newest, overwrite_oldest or "
                 "block_when_full<>");
-  using ring_type = basic_log_ring<log_record, multi_producer, Overflow>;
+  using rings_type = detail::log_rings_for<Topology, Overflow>;
 
  public:
-  // Starts the background thread. Allocates the ring; throws what the ring or std::thread
-  // throw.
+  // Starts the background thread. Allocates the ring (shared_ring; per_thread_rings allocates
+  // each thread's ring on its first log call); throws what the ring or std::thread throw.
   explicit async_logger(Sink sink, async_logger_options opt = {})
-      : ring_(opt.capacity),
+      : rings_(opt.capacity),
         sink_(std::move(sink)),
         batch_(std::max<std::size_t>(opt.batch, 1)),
         level_(opt.level) {
@@ -72,16 +77,13 @@ class async_logger {
 
   // Any thread. Formats into the ring. Returns false when the record was filtered by level or
   // dropped (drop_newest on a full ring; counted). block_when_full waits for space instead.
-  // Never allocates, locks or makes a syscall (except a blocked lossless producer's futex wait).
+  // Never allocates, locks or makes a syscall (except a blocked lossless producer's futex
+  // wait, and per_thread_rings' first call on each thread, which allocates and registers the
+  // thread's ring under a mutex; if that fails the record is dropped and counted).
   template <class... Args>
   bool log(log_level lvl, log_format fmt, const Args&... args) noexcept {
     if (lvl < level_.load(std::memory_order_relaxed)) return false;
-    if constexpr (ring_type::is_blocking) {
-      ring_.emplace(lvl, fmt, args...);
-      return true;
-    } else {
-      return ring_.try_emplace(lvl, fmt, args...);
-    }
+    return rings_.push(lvl, fmt, args...);
   }
   template <class... Args>
   bool trace(log_format fmt, const Args&... args) noexcept {
@@ -118,7 +120,6 @@ class async_logger {
     std::unique_lock<std::mutex> lock(mu_);
     if (stopped_) return;
     const std::uint64_t ticket = ++flush_requested_;
-    flush_target_ = std::max(flush_target_, ring_.pushed());
     wake_.notify_one();
     done_.wait(lock, [&] { return flush_done_ >= ticket || stopped_; });
   }
@@ -136,13 +137,8 @@ class async_logger {
 
   // Counters; exact once no log call is in flight (e.g. after flush() or shutdown()).
   log_stats stats() const noexcept {
-    const std::uint64_t written = written_.load(std::memory_order_acquire);
-    const std::uint64_t dropped = ring_.dropped();
-    const std::uint64_t accepted = ring_.pushed();
-    // drop_newest: the ring never accepted the dropped ones; otherwise they were accepted.
-    const std::uint64_t pushed =
-        ring_type::is_overwriting || ring_type::is_blocking ? accepted : accepted + dropped;
-    return log_stats{pushed, written, dropped};
+    const detail::log_counts c = rings_.counts();
+    return log_stats{c.pushed, c.written, c.dropped};
   }
 
   // The sink, e.g. to read a memory_sink's snapshot(). Only thread-safe members may be used
@@ -151,33 +147,20 @@ class async_logger {
   const Sink& sink() const noexcept { return sink_; }
 
  private:
-  // Ring positions consumed so far (written, plus evicted under overwrite_oldest).
-  std::uint64_t consumed() const noexcept {
-    std::uint64_t c = written_.load(std::memory_order_relaxed);
-    if constexpr (ring_type::is_overwriting) c += ring_.dropped();
-    return c;
-  }
+  struct writer {
+    Sink* sink;
+    void operator()(log_record& r) const { sink->write(r); }
+  };
 
-  std::size_t drain_batch() {
-    const std::size_t n = ring_.drain([this](log_record& r) { sink_.write(r); }, batch_);
-    if (n != 0) {
-      written_.store(written_.load(std::memory_order_relaxed) + n, std::memory_order_release);
-    }
-    return n;
-  }
-
-  // Drains until `target` ring positions are consumed (records in flight finish quickly).
-  void drain_to(std::uint64_t target) {
-    while (consumed() < target) {
-      if (drain_batch() == 0) std::this_thread::yield();
-    }
-  }
-
+  // The background thread. Records logged before a flush request are in the rings when the
+  // request arrives (through mu_), so drain_published() after reading it covers them.
   void run() {
+    writer write{&sink_};
     unsigned idle = 0;
     for (;;) {
-      const std::size_t n = drain_batch();
-      if (n == batch_) {  // probably more: keep going before flushing the sink
+      bool more = false;
+      const std::size_t n = rings_.drain_round(write, batch_, more);
+      if (more) {  // probably more: keep going before flushing the sink
         idle = 0;
         continue;
       }
@@ -188,9 +171,8 @@ class async_logger {
       std::unique_lock<std::mutex> lock(mu_);
       if (flush_done_ != flush_requested_) {
         const std::uint64_t ticket = flush_requested_;
-        const std::uint64_t target = flush_target_;
         lock.unlock();
-        drain_to(target);
+        rings_.drain_published(write, batch_);
         sink_.flush();
         lock.lock();
         flush_done_ = ticket;
@@ -199,7 +181,7 @@ class async_logger {
       }
       if (stop_) {
         lock.unlock();
-        drain_to(ring_.pushed());
+        rings_.drain_published(write, batch_);
         sink_.flush();
         lock.lock();
         stopped_ = true;
@@ -223,18 +205,16 @@ class async_logger {
     }
   }
 
-  ring_type ring_;
+  rings_type rings_;
   Sink sink_;
   std::size_t batch_;
   std::atomic<log_level> level_;
-  alignas(detail::log_line) std::atomic<std::uint64_t> written_{0};
 
   std::mutex mu_;
   std::condition_variable wake_;  // background thread: flush or stop requested
   std::condition_variable done_;  // flush()/shutdown callers: request served
   std::uint64_t flush_requested_ = 0;
   std::uint64_t flush_done_ = 0;
-  std::uint64_t flush_target_ = 0;
   bool stop_ = false;
   bool stopped_ = false;
   std::thread thread_;

@@ -1,6 +1,6 @@
 // hotpath/log/policies.hpp: the policy tags of hotpath::basic_log_ring and hotpath::async_logger
-// (producers: single or multi; overflow: drop newest, overwrite oldest, block) and the concept
-// that checks them. Included by <hotpath/log_ring.hpp>; users name the tags only.
+// (producers: single or multi; overflow: drop newest, overwrite oldest, block; the logger's ring
+// topology: one shared ring or one ring per thread) and the concepts that check them. Included by <hotpath/log_ring.hpp>; users name the tags only.
 #ifndef HOTPATH_LOG_POLICIES_HPP
 #define HOTPATH_LOG_POLICIES_HPP
 
@@ -15,6 +15,7 @@ namespace detail {
 
 enum class log_policy_kind { producers, overflow };
 enum class log_overflow_kind { drop_newest, overwrite_oldest, block };
+enum class log_topology_kind { shared, per_thread };
 
 }  // namespace detail
 
@@ -63,6 +64,26 @@ struct block_when_full {
 template <class P>
 concept log_ring_policy = requires {
   { P::log_policy_kind } -> std::convertible_to<detail::log_policy_kind>;
+};
+
+// Logger topology: every producer thread pushes into one MPSC ring (one compare-and-swap per
+// record); the sink sees records in the order their slots were claimed. The default.
+struct shared_ring {
+  static constexpr detail::log_topology_kind log_topology = detail::log_topology_kind::shared;
+};
+
+// Logger topology: each producer thread gets its own SPSC ring on its first log call to a
+// logger (one allocation, then no read-modify-write per record); the logger thread drains the
+// rings round-robin in batches. Each thread's records stay in order; records of different
+// threads reach the sink interleaved batch by batch, not in timestamp order.
+struct per_thread_rings {
+  static constexpr detail::log_topology_kind log_topology = detail::log_topology_kind::per_thread;
+};
+
+// A logger topology is shared_ring or per_thread_rings.
+template <class P>
+concept log_ring_topology = requires {
+  { P::log_topology } -> std::convertible_to<detail::log_topology_kind>;
 };
 
 namespace detail {
