@@ -173,6 +173,29 @@ TYPED_TEST(interner_typed, adversarial_strings) {
   check_against_reference<TypeParam>(twice);
 }
 
+// Lengths that fill store chunks exactly (4 KiB, 8 KiB and 64 KiB chunks with the NUL), strings
+// that need a chunk of their own between short ones, and empty strings at chunk edges: the
+// single-threaded store derives lengths from the next string's position, so every string that
+// ends a chunk must still resolve to its own length once later chunks exist.
+TYPED_TEST(interner_typed, chunk_boundaries_and_long_strings) {
+  std::vector<std::string> input;
+  input.emplace_back(4095, 'a');  // fills the first 4 KiB chunk exactly
+  input.emplace_back("");
+  input.emplace_back("b");
+  input.emplace_back(8190, 'c');  // does not fit the rest of the second (8 KiB) chunk
+  input.emplace_back(8191, 'd');
+  input.emplace_back(65535, 'e');  // 64 KiB with its NUL: the largest regular chunk
+  input.emplace_back(65536, 'f');  // one byte too many: a chunk of its own
+  input.emplace_back("g");
+  input.emplace_back(200000, 'h');  // a chunk of its own spanning 4 pages
+  input.emplace_back("");           // already present: same symbol
+  input.emplace_back(std::string_view("i\0", 2));
+  for (int i = 0; i < 30000; ++i) input.push_back("tail_" + std::to_string(i));
+  input.emplace_back(70000, 'j');
+  input.emplace_back("k");
+  check_against_reference<TypeParam>(input);
+}
+
 TYPED_TEST(interner_typed, views_stay_valid_and_nul_terminated_across_growth) {
   TypeParam in;
   std::vector<std::pair<hotpath::symbol, std::string_view>> early;

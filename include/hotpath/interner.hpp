@@ -10,13 +10,15 @@
 // Versus peers: std::unordered_map<std::string, id> + std::vector<std::string> keeps two
 // copies and a heap node per string; absl::flat_hash_map<std::string, id> stores 32-byte
 // std::string slots; boost::flyweight has no ids and a global table. Here the bytes are
-// packed once in an arena, the index holds only {id, 32 hash bits}, the hash is seeded per
-// instance (hash-flooding resistant), and the limits (2^32 - 1 symbols, max length) throw
-// instead of wrapping.
+// packed once, the index holds only {id, cached hash bits} in 4 bytes, each symbol costs
+// 4 bytes of position (the length is derived), the hash is seeded per instance
+// (hash-flooding resistant), and the limits (2^32 - 1 symbols, max length) throw instead of
+// wrapping.
 //
-// Performance: intern of a known string is one XXH3 of the bytes, usually one 8-byte slot
-// probe and one compare; resolve is a table load, a mask and a shift. Measured against the
-// peers in docs/interner.md.
+// Performance: intern of a known string is one XXH3 of the bytes, usually one 4-byte slot
+// probe and one compare (the same inlined code as find); resolve is two adjacent loads, a
+// page-table add and a subtraction. Measured against the
+// peers in docs/interning.md.
 //
 //   hotpath::interner in;
 //   hotpath::symbol a = in.intern("alpha");

@@ -6,9 +6,9 @@
 //   8 or 16 consecutive candidates, and a probe rejects a non-matching slot by its cached hash
 //   bits without touching the string; only equal cached bits compare bytes.
 // - Two slot forms. Packed (single-threaded interner): 4 bytes, id + 1 in the low k bits and
-//   32 - k hash bits above them, 7/8 maximum load, growth re-hashes the strings. Wide (sharded
-//   interner, whose shard-local capacity does not bound the global ids): 8 bytes {id, high 32
-//   hash bits}, 3/4 maximum load, growth rehashes from the cached bits alone; its slots are
+//   32 - k hash bits above them, 7/8 maximum load, growth re-hashes the strings in id order. Wide
+//   (sharded interner, whose shard-local capacity does not bound the global ids): 8 bytes {id, high
+//   32 hash bits}, 3/4 maximum load, growth rehashes from the cached bits alone; its slots are
 //   atomic words so that lookups need no lock (old arrays are kept until destruction).
 // - At k = 32 the table cannot grow; it then holds up to 2^32 - 1 entries, which is the symbol
 //   limit anyway, and stays correct (slower) up to it.
@@ -201,7 +201,8 @@ class interner_index<Upstream, true> {
   [[nodiscard]] bool full() const noexcept { return size_ >= grow_at_; }
 
   // Doubles the table (or makes the first one), re-hashing every string through rehash(id).
-  // Throws std::bad_alloc (or length_error past 2^32 slots), leaving it unchanged.
+  // Precondition: the ids held are 0 .. size() - 1 (the single-threaded interner). Throws
+  // std::bad_alloc (or length_error past 2^32 slots), leaving it unchanged.
   template <class Rehash>
   void grow(Upstream& up, Rehash&& rehash) {
     const unsigned k = (slots_ == interner_no_packed_slots) ? 4 : 65 - shift_;
@@ -214,10 +215,10 @@ class interner_index<Upstream, true> {
     const std::size_t mask = cap - 1;
     const auto id_mask = static_cast<std::uint32_t>(mask);
     if (slots_ != interner_no_packed_slots) {
-      for (std::size_t j = 0; j <= mask_; ++j) {
-        const std::uint32_t s = slots_[j];
-        if (s == 0) continue;
-        const std::uint32_t id = (s & id_mask_) - 1;
+      // The ids held are exactly 0 .. size_ - 1: visiting them in id order reads the strings
+      // in the order they were stored (sequential), where visiting slots would read them in
+      // hash order (two cache misses each).
+      for (std::uint32_t id = 0; id < size_; ++id) {
         const std::uint64_t h = rehash(id);
         auto i = static_cast<std::size_t>(h >> shift);
         while (fresh[i] != 0) i = (i + 1) & mask;

@@ -1,4 +1,5 @@
-// hotpath/detail/interner_table.hpp: the symbol -> string table of basic_interner, and the
+// hotpath/detail/interner_table.hpp: the symbol -> string table of the sharded basic_interner
+// (the single-threaded one uses interner_strings.hpp), and the
 // packed form of its entries. Internal.
 //
 // Design (once, here):

@@ -1,12 +1,13 @@
 // hotpath/interner/basic_interner.hpp: the interner engine, hotpath::basic_interner<Policies...>,
 // its frozen view, and the aliases hotpath::interner and hotpath::concurrent_interner.
 // Included by <hotpath/interner.hpp>, which has the overview; design notes are at the top of
-// detail/interner_index.hpp, detail/interner_table.hpp and in docs/interner.md.
+// detail/interner_index.hpp, detail/interner_table.hpp and in docs/interning.md.
 //
-// Layout: string bytes in an arena per shard (detail/interner_store.hpp); per shard an
-// open-addressing index of {symbol id, 32 hash bits} (detail/interner_index.hpp); one
-// segmented symbol -> string table shared by all shards (detail/interner_table.hpp). The
-// single-threaded interner is the one-shard case with no lock.
+// Layout, single-threaded: one string store with a 4-byte position per symbol
+// (detail/interner_strings.hpp) and one packed 4-byte-slot index (detail/interner_index.hpp).
+// Sharded: string bytes in an arena per shard (detail/interner_store.hpp), per shard an
+// index of atomic 8-byte {symbol id, 32 hash bits} slots, and one block table of 8-byte
+// {address, length} entries shared by all shards (detail/interner_table.hpp).
 #ifndef HOTPATH_INTERNER_BASIC_INTERNER_HPP
 #define HOTPATH_INTERNER_BASIC_INTERNER_HPP
 
@@ -14,6 +15,7 @@
 #include <hotpath/detail/config.hpp>
 #include <hotpath/detail/interner_index.hpp>
 #include <hotpath/detail/interner_store.hpp>
+#include <hotpath/detail/interner_strings.hpp>
 #include <hotpath/detail/interner_table.hpp>
 #include <hotpath/interner/policies.hpp>
 #include <hotpath/interner/static_symbols.hpp>
@@ -77,6 +79,13 @@ struct select_interner_upstream<Default, P, Ps...> {
 struct interner_no_lock {
   void lock() noexcept {}
   void unlock() noexcept {}
+};
+
+// The single-threaded interner keeps its bytes in interner_strings, not in a per-shard store.
+template <class Upstream>
+struct interner_no_store {
+  explicit interner_no_store(const Upstream&) noexcept {}
+  [[nodiscard]] static std::size_t bytes() noexcept { return 0; }
 };
 
 }  // namespace detail
@@ -163,18 +172,18 @@ class basic_interner {
   // the interner is unchanged (at most some arena bytes are lost).
   // When concurrent, a string already present is found without taking any lock; only a
   // miss takes its shard's mutex (and looks again before inserting).
+  // The hit path is find()'s probe; only a miss leaves it (for a non-inlined insert).
   HOTPATH_ALWAYS_INLINE symbol intern(std::string_view s) {
     const std::uint64_t h = hash_(s);
     shard& sh = shard_of(h);
     std::size_t pos = 0;
+    const std::uint32_t seen = sh.index.find(h, equals_fn{this, s}, pos);
+    if (HOTPATH_LIKELY(seen != detail::interner_empty_id)) return symbol{seen};
     if constexpr (concurrent) {
-      const std::uint32_t seen = sh.index.find(h, equals(s), pos);
-      if (HOTPATH_LIKELY(seen != detail::interner_empty_id)) return symbol{seen};
+      return intern_locked(sh, s, h);
+    } else {
+      return insert(sh, s, h, pos);
     }
-    std::lock_guard<lock_type> lock(sh.mutex);
-    const std::uint32_t id = sh.index.find(h, equals(s), pos);
-    if (HOTPATH_LIKELY(id != detail::interner_empty_id)) return symbol{id};
-    return insert(sh, s, h, pos);
   }
 
   // The symbol of s if it was interned, else nullopt. Never inserts or allocates: the call for
@@ -192,7 +201,7 @@ class basic_interner {
   // from this interner (checked under HOTPATH_DEBUG).
   [[nodiscard]] HOTPATH_ALWAYS_INLINE std::string_view resolve(symbol sym) const noexcept {
     HOTPATH_ASSERT(sym.id() < size());
-    return detail::interner_unpack(table_.get(sym.id()));
+    return view_of(sym.id());
   }
 
   // resolve(sym).data(): the string as a C string.
@@ -249,7 +258,7 @@ class basic_interner {
     using pointer = void;
     iterator() noexcept = default;
     [[nodiscard]] value_type operator*() const noexcept {
-      return {symbol{id_}, detail::interner_unpack(owner_->table_.get(id_))};
+      return {symbol{id_}, owner_->view_of(id_)};
     }
     iterator& operator++() noexcept {
       ++id_;
@@ -295,7 +304,10 @@ class basic_interner {
 
  private:
   using lock_type = std::conditional_t<concurrent, std::mutex, detail::interner_no_lock>;
-  using store_type = detail::interner_store<upstream_type>;
+  using store_type = std::conditional_t<concurrent, detail::interner_store<upstream_type>,
+                                        detail::interner_no_store<upstream_type>>;
+  using table_type = std::conditional_t<concurrent, detail::interner_table<upstream_type, true>,
+                                        detail::interner_strings<upstream_type>>;
   using index_type = detail::interner_index<upstream_type, !concurrent>;
 
   struct alignas(concurrent ? 64 : alignof(void*)) shard {
@@ -320,29 +332,53 @@ class basic_interner {
     }
   }
 
-  HOTPATH_ALWAYS_INLINE auto equals(std::string_view s) const noexcept {
-    return [this, s](std::uint32_t id) noexcept {
-      return detail::interner_entry_equals(table_.get(id), s);
-    };
+  HOTPATH_ALWAYS_INLINE std::string_view view_of(std::uint32_t id) const noexcept {
+    if constexpr (concurrent) {
+      return detail::interner_unpack(table_.get(id));
+    } else {
+      return table_.view(id);
+    }
   }
+
+  // The index's byte comparison; a named functor with a forced-inline call so that every probe
+  // loop (find, intern) gets the same inlined code (a lambda was left out of line in intern).
+  struct equals_fn {
+    const basic_interner* self;
+    std::string_view s;
+    HOTPATH_ALWAYS_INLINE bool operator()(std::uint32_t id) const noexcept {
+      if constexpr (concurrent) {
+        return detail::interner_entry_equals(self->table_.get(id), s);
+      } else {
+        return self->table_.equals(id, s);
+      }
+    }
+  };
 
   HOTPATH_ALWAYS_INLINE std::optional<symbol> find_in(const shard& sh, std::string_view s,
                                                       std::uint64_t h) const noexcept {
     std::size_t pos = 0;
-    const std::uint32_t id = sh.index.find(h, equals(s), pos);
+    const std::uint32_t id = sh.index.find(h, equals_fn{this, s}, pos);
     if (id == detail::interner_empty_id) return std::nullopt;
     return symbol{id};
   }
 
-  // A new string for shard sh (its lock held); pos is its empty slot.
+  // Concurrent miss: under the shard's lock, look again (another thread may have inserted it)
+  // and insert.
+  HOTPATH_NOINLINE symbol intern_locked(shard& sh, std::string_view s, std::uint64_t h) {
+    std::lock_guard<lock_type> lock(sh.mutex);
+    std::size_t pos = 0;
+    const std::uint32_t id = sh.index.find(h, equals_fn{this, s}, pos);
+    if (id != detail::interner_empty_id) return symbol{id};
+    return insert(sh, s, h, pos);
+  }
+
+  // A new string for shard sh (its lock held when concurrent); pos is its empty slot.
   HOTPATH_NOINLINE symbol insert(shard& sh, std::string_view s, std::uint64_t h, std::size_t pos) {
     if (frozen_.load(std::memory_order_relaxed)) detail::interner_throw_frozen();
     if (s.size() > max_length) detail::interner_throw_too_long(s.size(), max_length);
     if (size() >= max_symbols) detail::interner_throw_full(max_symbols);  // before any memory
     if (sh.index.full()) {
-      sh.index.grow(upstream_, [this](std::uint32_t id) noexcept {
-        return hash_(detail::interner_unpack(table_.get(id)));
-      });
+      sh.index.grow(upstream_, [this](std::uint32_t id) noexcept { return hash_(view_of(id)); });
       pos = sh.index.empty_slot(h);
     }
     if constexpr (concurrent) {
@@ -362,8 +398,7 @@ class basic_interner {
       return symbol{id};
     } else {
       const auto id = static_cast<std::uint32_t>(count_);
-      table_.ensure(id, upstream_);
-      table_.set(id, sh.store.put(s));
+      table_.push(id, s, upstream_);
       sh.index.insert_at(pos, id, h);
       ++count_;
       return symbol{id};
@@ -378,7 +413,7 @@ class basic_interner {
   [[no_unique_address]] hash_type hash_;
   [[no_unique_address]] upstream_type upstream_;
   mutable std::array<shard, shard_count> shards_;
-  detail::interner_table<upstream_type, concurrent> table_;
+  table_type table_;
   std::conditional_t<concurrent, std::atomic<std::uint64_t>, std::uint64_t> count_{0};
   std::atomic<bool> frozen_{false};
   std::size_t static_count_ = 0;
