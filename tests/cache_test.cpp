@@ -862,6 +862,29 @@ TEST(CacheConcurrencyTest, ApproximateLruStillKeepsAHotKey) {
   static_assert(!hotpath::lru_cache<int, int>::lock_free_hits);
 }
 
+// The shard lock (spin, then sleep): mutual exclusion on a plain counter (TSan checks the
+// happens-before), with enough threads on 2 cores that some lockers reach the sleeping path.
+TEST(CacheConcurrencyTest, ShardLockExcludes) {
+  hotpath::detail::cache_mutex m;
+  std::uint64_t counter = 0;
+  constexpr int threads = 6;
+  std::vector<std::thread> ts;
+  ts.reserve(threads);
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&] {
+      for (int i = 0; i < 20000; ++i) {
+        std::lock_guard lock(m);
+        ++counter;
+      }
+    });
+  }
+  for (auto& th : ts) th.join();
+  EXPECT_EQ(counter, std::uint64_t{threads} * 20000);
+  EXPECT_TRUE(m.try_lock());
+  EXPECT_FALSE(m.try_lock());
+  m.unlock();
+}
+
 TEST(CacheConcurrencyTest, GetOrInsertWithIsSingleFlight) {
   for (int round = 0; round < 5; ++round) {
     hotpath::concurrent_lru_cache<int, std::string> c(100);
