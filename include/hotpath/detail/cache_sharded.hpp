@@ -187,10 +187,12 @@ class cache_sharded {
   bool erase(const Q& key) { return erase_impl(key); }
 
  private:
-  // Optimistic lookup (see the top of this file): 1 hit (value in vb, promoted if it had to
-  // be), 0 miss, -1 gave up (writers kept interfering: take the lock). No stats.
+  // Optimistic lookup (see the top of this file): 1 hit (value in vb), 0 miss, -1 gave up
+  // (writers kept interfering: take the lock). No stats. `promote` (get) promotes a hit that
+  // the eviction order needs to hear about, under the shard lock; a peek never promotes.
   template <class Q>
-  int try_read(shard& s, const Q& key, std::uint64_t h, std::byte* vb) const {
+  int optimistic_read(shard& s, const Q& key, std::uint64_t h, std::byte* vb,
+                      bool promote) const {
     for (int attempt = 0; attempt < 3; ++attempt) {
       const std::uint32_t s1 = s.seq.load(std::memory_order_acquire);
       if (s1 & 1u) continue;
@@ -199,9 +201,10 @@ class cache_sharded {
       };
       bool touch = false;
       std::uint32_t node = cache_npos;
-      const int r = s.core.read_optimistic(key, h, valid, vb, touch, node, shards_.size() == 1);
+      const bool exact = !promote || shards_.size() == 1;
+      const int r = s.core.read_optimistic(key, h, valid, vb, touch, node, exact);
       if (r < 0) continue;
-      if (r > 0 && touch) {
+      if (promote && r > 0 && touch) {
         std::lock_guard lock(s.mutex);
         s.core.promote(key, h, node, s.seq.load(std::memory_order_relaxed) == s1);
       }
@@ -230,7 +233,7 @@ class cache_sharded {
     shard& s = shard_of(h);
     if constexpr (optimistic_) {
       alignas(8) std::byte vb[core_type::value_bytes_];
-      const int r = try_read(s, key, h, vb);
+      const int r = optimistic_read(s, key, h, vb, true);
       if (r >= 0) {
         count(r > 0);
         if (r > 0) return value_in(vb);
@@ -270,20 +273,10 @@ class cache_sharded {
   template <class Q>
   std::optional<std::optional<V>> peek_read(shard& s, const Q& key, std::uint64_t h) const {
     alignas(8) std::byte vb[core_type::value_bytes_];
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      const std::uint32_t s1 = s.seq.load(std::memory_order_acquire);
-      if (s1 & 1u) continue;
-      const auto valid = [&]() noexcept {
-        return s.seq.load(std::memory_order_relaxed) == s1;
-      };
-      bool touch = false;
-      std::uint32_t node = cache_npos;
-      const int r = s.core.read_optimistic(key, h, valid, vb, touch, node, true);
-      if (r < 0) continue;
-      if (r == 0) return std::optional<V>{};
-      return std::optional<V>{value_in(vb)};
-    }
-    return std::nullopt;
+    const int r = optimistic_read(s, key, h, vb, false);
+    if (r < 0) return std::nullopt;
+    if (r == 0) return std::optional<V>{};
+    return std::optional<V>{value_in(vb)};
   }
 
   template <class Q>
@@ -347,7 +340,7 @@ class cache_sharded {
     shard& s = shard_of(h);
     if constexpr (optimistic_) {
       alignas(8) std::byte vb[core_type::value_bytes_];
-      if (try_read(s, key, h, vb) > 0) {
+      if (optimistic_read(s, key, h, vb, true) > 0) {
         count(true);
         return value_in(vb);
       }
