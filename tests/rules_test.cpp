@@ -57,6 +57,33 @@ static_assert(star.match("") == 'a' && star.match("anything") == 'a');
 constexpr ruleset negation{rule{not_<contains<"x">>{}, 1}, rule{contains<"x">{}, 2}};
 static_assert(negation.match("abc") == 1 && negation.match("axc") == 2);
 
+// Long literals: trie edges longer than a word, suffixes walked from the end, contains
+// literals found through the sampled filter, globs with leading and trailing runs.
+constexpr ruleset longs{
+    rule{exact<"kubectl rollout restart deploy/app0">{}, 0},
+    rule{prefix<"docker system prune -af --filter label=">{}, 1},
+    rule{suffix<" --namespace=production-eu">{}, 2},
+    rule{contains<"--password=hunter2">{}, 3},
+    rule{glob<"git push * --force-with-lease origin/*">{}, 4},
+    rule{glob<"*AWS_SECRET_ACCESS_KEY=*">{}, 5},
+    rule{contains<"abc">{}, 6},
+    rule{glob<"curl -fsSL https://*.example.com/* | sh">{}, 7},
+};
+static_assert(longs.match_index("kubectl rollout restart deploy/app0") == 0);
+static_assert(!longs.match_index("kubectl rollout restart deploy/app"));
+static_assert(!longs.match_index("kubectl rollout restart deploy/app00"));
+static_assert(longs.match_index("docker system prune -af --filter label=x") == 1);
+static_assert(!longs.match_index("docker system prune -af --filter label"));
+static_assert(longs.match_index("kubectl get pods --namespace=production-eu") == 2);
+static_assert(!longs.match_index("kubectl get pods --namespace=production-e"));
+static_assert(longs.match_index("mysql --user=root --password=hunter2 db") == 3);
+static_assert(longs.match_index("git push me --force-with-lease origin/main") == 4);
+static_assert(!longs.match_index("git push --force-with-lease origin/main"));
+static_assert(longs.match_index("env AWS_SECRET_ACCESS_KEY=x aws s3 ls") == 5);
+static_assert(longs.match_index("xabcx") == 6);
+static_assert(longs.match_index("curl -fsSL https://get.example.com/i.sh | sh") == 7);
+static_assert(!longs.match_index("curl -fsSL https://get.example.org/i.sh | sh"));
+
 // Glob corner cases (fnmatch semantics) decided at compile time.
 constexpr ruleset globs{
     rule{glob<"a*a*a*a*b">{}, 0}, rule{glob<"[]]x">{}, 1},         rule{glob<"[!a-c]y">{}, 2},
@@ -180,6 +207,79 @@ TEST(RulesDynamic, AgreesWithNaiveLoopOnRandomRulesets) {
   }
 }
 
+// Literals and inputs longer than the matcher's 8-byte words: pieces of the inputs become
+// patterns (so that they hit), globs get wildcards in their middle, their ends or both.
+TEST(RulesDynamic, AgreesWithNaiveLoopOnLongLiterals) {
+  std::mt19937_64 rng(4242);
+  const std::string alpha = "ab -/";
+  auto word = [&](std::size_t maxlen) {
+    std::string w;
+    const std::size_t n = rng() % (maxlen + 1);
+    for (std::size_t i = 0; i < n; ++i) w += alpha[rng() % alpha.size()];
+    return w;
+  };
+  std::size_t compared = 0, matched = 0;
+  for (int set = 0; set < 300; ++set) {
+    std::vector<std::string> pool;
+    for (int i = 0; i < 30; ++i) pool.push_back(word(48));
+    auto piece = [&] {
+      const std::string& w = pool[rng() % pool.size()];
+      const std::size_t b = w.empty() ? 0 : rng() % w.size();
+      return w.substr(b, rng() % 25);
+    };
+    std::vector<naive_rule> rs;
+    dynamic_ruleset<int> dyn;
+    const std::size_t n = 1 + rng() % 60;
+    while (rs.size() < n) {
+      const auto k = static_cast<kind>(rng() % 5);
+      std::string p = piece();
+      if (k == kind::glob) {
+        for (int w = 0; w < 3; ++w) {
+          const std::size_t at = p.empty() ? 0 : rng() % (p.size() + 1);
+          p.insert(at, rng() % 3 == 0 ? "?" : "*");
+        }
+        if (rng() % 2) p = "*" + p;
+        if (rng() % 2) p += "*";
+      }
+      dyn.add(k, p, static_cast<int>(rs.size()));
+      rs.push_back({k, p});
+    }
+    for (int q = 0; q < 200; ++q) {
+      std::string s = pool[rng() % pool.size()];
+      if (rng() % 2) s = piece() + s + piece();
+      const auto ref = naive(rs, s);
+      ASSERT_EQ(dyn.match_index(s), ref) << "set " << set << " input \"" << s << "\"";
+      ++compared;
+      matched += ref.has_value();
+    }
+  }
+  EXPECT_GT(compared, 50000u);
+  EXPECT_GT(matched, compared / 4);
+}
+
+// The compile-time set and the dynamic set built from the same rules agree at run time.
+TEST(RulesStatic, AgreesWithDynamicOnLongLiterals) {
+  dynamic_ruleset<int> d;
+  d.add(kind::exact, "kubectl rollout restart deploy/app0", 0);
+  d.add(kind::prefix, "docker system prune -af --filter label=", 1);
+  d.add(kind::suffix, " --namespace=production-eu", 2);
+  d.add(kind::contains, "--password=hunter2", 3);
+  d.add(kind::glob, "git push * --force-with-lease origin/*", 4);
+  d.add(kind::glob, "*AWS_SECRET_ACCESS_KEY=*", 5);
+  d.add(kind::contains, "abc", 6);
+  d.add(kind::glob, "curl -fsSL https://*.example.com/* | sh", 7);
+  const std::vector<std::string> inputs = {
+      "kubectl rollout restart deploy/app0", "kubectl rollout restart deploy/app",
+      "docker system prune -af --filter label=x", "a --namespace=production-eu",
+      "x --password=hunter2", "git push me --force-with-lease origin/main",
+      "AWS_SECRET_ACCESS_KEY=", "abc", "ab", "curl -fsSL https://a.example.com/x | sh",
+      "curl -fsSL https://a.example.com/x | bash", "", "--password=hunter", "zzzzzzzzzzzzzzzzzzzz"};
+  for (const auto& s : inputs) {
+    const auto want = d.match_index(s);
+    EXPECT_EQ(longs.match_index(s), want) << s;
+  }
+}
+
 TEST(RulesDynamic, BadPatternThrowsNamingIt) {
   dynamic_ruleset<int> d;
   d.add(kind::prefix, "ok", 1);
@@ -234,7 +334,7 @@ TEST(RulesStatic, MatchesAtRunTimeToo) {
   EXPECT_EQ(gate.match(inputs[1]), verdict::deny);
   EXPECT_EQ(gate.match(inputs[2]), verdict::deny);
   EXPECT_FALSE(gate.match(inputs[3]));
-  EXPECT_GT(gate.automaton_states(), 10u);
+  EXPECT_GT(gate.automaton_states(), 2u);  // trie nodes: the two roots and more
 }
 
 }  // namespace

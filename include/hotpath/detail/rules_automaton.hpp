@@ -2,31 +2,33 @@
 // by the compiler) and rules::dynamic_ruleset (tables built at run time). Internal.
 //
 // Design. Every rule is a formula over atoms (exact/prefix/suffix/contains/glob). Each atom
-// contributes one literal to a single Aho-Corasick automaton over a 258-symbol alphabet: the
-// 256 bytes plus two virtual symbols BEGIN and END that the matcher feeds before and after the
-// input. Anchors become ordinary symbols, so
-//   exact "s" -> BEGIN s END,  prefix "s" -> BEGIN s,  suffix "s" -> s END,  contains "s" -> s
-// and a hit of the literal *is* the match: one pass decides every such rule, with no
-// per-rule work. Globs shaped like `lit`, `lit*`, `*lit`, `*lit*` are rewritten to those kinds;
-// other globs contribute their most selective literal run (anchored runs preferred) as a
-// prefilter and are verified by the glob matcher only when that run was seen.
-//
-// Rules whose formula is one positive non-glob atom (or any_of such atoms) are "simple": each
-// automaton state stores the lowest simple rule index among all literals that end there
-// (aggregated along the suffix links at build time), so the scan keeps best = min(best, ...)
-// and nothing else. All other rules ("complex": globs, all_of, not_) are candidates when one of
+// contributes one literal, and the literals are split by their anchors, so that each part is
+// matched where it can occur instead of at every input position:
+//   * anchored at the start (exact, prefix, globs shaped `lit` / `lit*`, the leading run of
+//     other globs): a path-compressed trie walked from position 0. A step looks up the child
+//     by the next byte's class in a dense row and compares the rest of the edge label word-wise
+//     (8 bytes per load) against the literal text; the walk stops at the first mismatch,
+//     usually after a few steps. Exact literals are recorded on the node where they end and
+//     count only when the input ends there too.
+//   * anchored at the end (suffix, `*lit`, the trailing run of other globs): the same walk on a
+//     trie of reversed literals, from the last byte backwards.
+//   * unanchored (contains, `*lit*`, inner glob runs used only when a glob has no anchored
+//     run): a filter that hashes the 4 bytes at every `step`-th input position (step = the
+//     shortest such literal - 3, so each occurrence covers one sampled position) into a bitmap;
+//     only a set bit leads to a bucket of (literal, offset) pairs that are compared in full.
+//     The positions are independent loads, not a chain. Literals shorter than 4 bytes are
+//     searched for directly.
+// Rules whose formula is one positive non-glob atom (or any_of such atoms) are "simple": a
+// literal hit decides them (the tries store the lowest simple rule on each node, aggregated
+// along the path). All other rules ("complex": globs, all_of, not_) are candidates when one of
 // their atoms was hit (or when they can hold with no atom at all, e.g. not_<...>); after the
-// scan, candidates with an index below the best simple match are evaluated in order.
+// three parts, candidates with an index below the best simple match are evaluated in order.
+// A part is skipped when none of its literals belongs to a rule below the best match so far.
 //
-// Tables. Bytes are compressed to classes (every byte that occurs in some literal gets its own
-// class, all others share class 0), so the transition table is states x (classes + 1) 32-bit
-// entries holding premultiplied row offsets: one load and one add per input byte. The extra
-// column holds the state's output record. States with outputs are numbered last, so "did
-// anything match here" is one compare against a threshold. Construction is
-// O(total literal length) for the trie plus O(states x classes) for the table, written with
-// constexpr new[] buffers sized once and raw pointers (no push_back), so the same code runs in
-// the compiler, within g++'s and clang's default constexpr limits up to 1000+ rules, and at run
-// time.
+// Construction is O(total literal length) (radix-trie insertion, one pass over the hashes)
+// plus O(trie branch nodes x byte classes) for the rows, written with constexpr new[] buffers
+// sized once and raw pointers (no push_back), so the same code runs in the compiler, within
+// g++'s and clang's default constexpr limits up to 1000+ rules, and at run time.
 #ifndef HOTPATH_DETAIL_RULES_AUTOMATON_HPP
 #define HOTPATH_DETAIL_RULES_AUTOMATON_HPP
 
@@ -38,17 +40,16 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace hotpath::detail {
 
 inline constexpr std::uint32_t rules_none = 0xffffffffu;
-inline constexpr unsigned rules_sym_begin = 256;
-inline constexpr unsigned rules_sym_end = 257;
-inline constexpr unsigned rules_nsym = 258;
 
 enum class rules_kind : std::uint8_t { exact, prefix, suffix, contains, glob };
 enum class rules_op : std::uint8_t { atom, all, any, negate };
@@ -130,21 +131,18 @@ struct rules_spec {
   }
 };
 
-struct rules_out {
-  std::uint32_t min_rule = rules_none;  // lowest simple rule ending here or at a suffix
-  std::uint32_t atoms_begin = 0;        // complex atoms whose literal ends exactly here
-  std::uint32_t atoms_end = 0;
-  std::uint32_t next = rules_none;  // output record of the longest suffix with complex atoms
-};
-
 struct rules_atom {
   std::uint32_t glob = rules_none;  // index into globs, or none for an atom decided by its hit
   std::uint32_t crule = 0;          // the complex rule this atom belongs to
 };
 
+// A glob to verify: its tokens but the leading and trailing runs of plain bytes, which are
+// compared directly (text offsets) before the matcher runs on what lies between.
 struct rules_glob_ref {
   std::uint32_t tok_begin = 0;
   std::uint32_t tok_end = 0;
+  std::uint32_t lead_off = 0, lead_len = 0;
+  std::uint32_t trail_off = 0, trail_len = 0;
 };
 
 struct rules_crule {
@@ -152,19 +150,76 @@ struct rules_crule {
   std::uint32_t node = 0;  // root of its formula in the program's nodes
 };
 
+// A node of the forward (anchored at the start) or the reverse (anchored at the end) trie.
+// The path from the root to the node spells text[text, text + depth) (forward) or
+// text[text - depth, text) read backwards (reverse).
+struct rules_tnode {
+  std::uint32_t row = 0;             // premultiplied offset of its child row in trow (0: none)
+  std::uint32_t depth = 0;           // bytes from the anchor
+  std::uint32_t text = 0;            // where a literal through this node starts (ends: reverse)
+  std::uint32_t pre_min = rules_none;  // lowest simple rule ending here or at an ancestor
+  std::uint32_t end_min = rules_none;  // forward: lowest simple exact rule ending exactly here
+  std::uint32_t out = rules_none;    // complex atoms here or at ancestors (touts chain)
+  std::uint32_t eout = rules_none;   // forward: complex atoms that also need the input end here
+};
+
+// Complex atoms of one trie node, chained to the nearest ancestor that has some.
+struct rules_tout {
+  std::uint32_t atoms_begin = 0, atoms_end = 0;  // range in tatoms
+  std::uint32_t next = rules_none;
+};
+
+// An unanchored literal (contains, inner glob run).
+struct rules_clit {
+  std::uint32_t text = 0, len = 0;
+  std::uint32_t rank = 0;             // rule index (simple) or the complex rule's index
+  std::uint32_t rule = rules_none;    // simple rule decided by a hit, or none
+  std::uint32_t atom = rules_none;    // complex atom fed by a hit, or none
+};
+
+// A filter bucket entry: literal `lit` may start `off` bytes before the sampled position.
+struct rules_centry {
+  std::uint32_t lit = 0, off = 0;
+};
+// The same before bucketing (analysis only).
+struct rules_craw {
+  std::uint32_t lit = 0, off = 0, hash = 0;
+};
+
+// The scalar part of the tables.
+struct rules_header {
+  std::array<std::uint16_t, 256> cls{};  // byte -> class of the trie rows (0: no edge)
+  std::uint32_t stride = 1;              // classes per row
+  std::uint32_t rroot = 1;               // the reverse trie's root (the forward root is 0)
+  std::uint32_t cshift = 32;             // filter hash: (w * K) >> cshift
+  std::uint32_t cstep = 0;               // sampled positions' distance (0: no filter)
+  std::uint32_t r_min = rules_none;      // lowest rank of a reverse-trie literal
+  std::uint32_t c_min = rules_none;      // lowest rank of an unanchored literal
+  std::uint32_t cand_words = 0, atom_words = 0;
+  std::uint32_t states = 0, classes = 0;  // statistics: trie nodes, byte classes
+};
+
 // Sizes of a built program (a structural type: the compile-time tables are sized by it).
 struct rules_dims {
-  std::size_t next = 0, outs = 0, out_atoms = 0, atoms = 0, globs = 0, tokens = 0, sets = 0,
-              crules = 0, nodes = 0, cand_words = 0, atom_words = 0;
+  std::size_t tnodes = 0, trow = 0, touts = 0, tatoms = 0, text = 0, clits = 0, centries = 0,
+              cbkt = 0, cbits = 0, cshort = 0, atoms = 0, globs = 0, tokens = 0, sets = 0,
+              crules = 0, nodes = 0, always = 0;
 };
 
 // Non-owning view of the tables: what the matcher reads.
 struct rules_view {
-  const std::uint32_t* next = nullptr;
-  const std::uint16_t* cls = nullptr;
-  std::uint32_t stride = 0, start = 0, first_out = 0, end_class = 0;
-  const rules_out* outs = nullptr;
-  const std::uint32_t* out_atoms = nullptr;
+  rules_header head;
+  const rules_tnode* tnodes = nullptr;
+  const std::uint32_t* trow = nullptr;
+  const rules_tout* touts = nullptr;
+  const std::uint32_t* tatoms = nullptr;
+  const char* text = nullptr;
+  const rules_clit* clits = nullptr;
+  const rules_centry* centries = nullptr;
+  const std::uint32_t* cbkt = nullptr;
+  const std::uint64_t* cbits = nullptr;
+  const std::uint32_t* cshort = nullptr;
+  std::uint32_t n_cshort = 0;
   const rules_atom* atoms = nullptr;
   const rules_glob_ref* globs = nullptr;
   const rules_glob_token* tokens = nullptr;
@@ -172,17 +227,79 @@ struct rules_view {
   const rules_crule* crules = nullptr;
   const rules_node* nodes = nullptr;
   const std::uint64_t* always = nullptr;  // complex rules that are candidates with no hit
-  std::uint32_t cand_words = 0;
-  std::uint32_t atom_words = 0;
 };
+
+// The one list of the tables: calls f(d.table, s.table, count) for every table that both d and
+// s have (count = the number of used elements, from dims). d and s are the analysis
+// (rules_buf), its compile-time copy and the final tables (std::array), the run-time program
+// (std::vector) or a rules_view (pointers).
+template <class D, class S, class F>
+constexpr void rules_each_table(D& d, S& s, const rules_dims& n, F&& f) {
+  f(d.tnodes, s.tnodes, n.tnodes);
+  f(d.touts, s.touts, n.touts);
+  f(d.tatoms, s.tatoms, n.tatoms);
+  f(d.text, s.text, n.text);
+  f(d.clits, s.clits, n.clits);
+  f(d.cshort, s.cshort, n.cshort);
+  f(d.atoms, s.atoms, n.atoms);
+  f(d.globs, s.globs, n.globs);
+  f(d.tokens, s.tokens, n.tokens);
+  f(d.sets, s.sets, n.sets);
+  f(d.crules, s.crules, n.crules);
+  f(d.nodes, s.nodes, n.nodes);
+  f(d.always, s.always, n.always);
+  if constexpr (requires { d.trow, s.trow; }) {  // written by rules_fill
+    f(d.trow, s.trow, n.trow);
+    f(d.centries, s.centries, n.centries);
+    f(d.cbkt, s.cbkt, n.cbkt);
+    f(d.cbits, s.cbits, n.cbits);
+  }
+  if constexpr (requires { d.prow, s.prow; }) {  // rules_fill's inputs
+    f(d.prow, s.prow, n.tnodes);
+    f(d.ecls, s.ecls, n.tnodes);
+    f(d.craw, s.craw, n.centries);
+  }
+}
+
+// Copies the header and the tables both sides have from src to dst.
+template <class Dst, class Src>
+constexpr void rules_copy_tables(Dst& dst, const Src& src, const rules_dims& n) {
+  dst.head = src.head;
+  rules_each_table(dst, src, n, [](auto& to, const auto& from, std::size_t k) {
+    if constexpr (requires { to.assign(from.data(), from.data()); }) {
+      to.assign(from.data(), from.data() + k);
+    } else {
+      const auto* q = from.data();
+      auto* r = to.data();
+      for (std::size_t i = 0; i < k; ++i) r[i] = q[i];
+    }
+  });
+}
+
+// The view of a complete set of tables (dims: theirs).
+template <class T>
+constexpr rules_view rules_view_of(const T& t, const rules_dims& n) noexcept {
+  rules_view v;
+  v.head = t.head;
+  v.n_cshort = static_cast<std::uint32_t>(n.cshort);
+  rules_each_table(v, t, n, [](auto& ptr, const auto& table, std::size_t) { ptr = table.data(); });
+  return v;
+}
 
 // The tables in std::vector form (built by rules_build, owned by dynamic_ruleset).
 struct rules_program {
-  std::vector<std::uint32_t> next;
-  std::array<std::uint16_t, 256> cls{};
-  std::uint32_t stride = 0, start = 0, first_out = 0, end_class = 0;
-  std::vector<rules_out> outs;
-  std::vector<std::uint32_t> out_atoms;
+  rules_header head;
+  rules_dims dims;
+  std::vector<rules_tnode> tnodes;
+  std::vector<std::uint32_t> trow;
+  std::vector<rules_tout> touts;
+  std::vector<std::uint32_t> tatoms;
+  std::vector<char> text;
+  std::vector<rules_clit> clits;
+  std::vector<rules_centry> centries;
+  std::vector<std::uint32_t> cbkt;
+  std::vector<std::uint64_t> cbits;
+  std::vector<std::uint32_t> cshort;
   std::vector<rules_atom> atoms;
   std::vector<rules_glob_ref> globs;
   std::vector<rules_glob_token> tokens;
@@ -190,29 +307,8 @@ struct rules_program {
   std::vector<rules_crule> crules;
   std::vector<rules_node> nodes;
   std::vector<std::uint64_t> always;
-  std::uint32_t atom_words = 0;
-  std::uint32_t states = 0, classes = 0;  // statistics
 
-  constexpr rules_dims dims() const noexcept {
-    return {static_cast<std::size_t>(states) * stride,
-            outs.size(),
-            out_atoms.size(),
-            atoms.size(),
-            globs.size(),
-            tokens.size(),
-            sets.size(),
-            crules.size(),
-            nodes.size(),
-            always.size(),
-            atom_words};
-  }
-  constexpr rules_view view() const noexcept {
-    return {next.data(),   cls.data(),   stride,        start,
-            first_out,     end_class,    outs.data(),   out_atoms.data(),
-            atoms.data(),  globs.data(), tokens.data(), sets.data(),
-            crules.data(), nodes.data(), always.data(), static_cast<std::uint32_t>(always.size()),
-            atom_words};
-  }
+  rules_view view() const noexcept { return rules_view_of(*this, dims); }
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -221,6 +317,10 @@ struct rules_program {
 // is allocated once with its final (or an upper-bound) size and written through raw pointers.
 // A std::vector::push_back costs about a thousand of g++'s constexpr operations and an
 // operator[] call a few, which is what kept a 1000-rule compile-time set from building.
+
+// Zero bytes before and after the literal text, so that word compares near a literal's ends
+// stay inside the buffer.
+inline constexpr std::uint32_t rules_text_pad = 16;
 
 // Upper bounds of a spec's tables, from its sizes alone (no analysis).
 struct rules_bounds {
@@ -234,23 +334,25 @@ constexpr rules_bounds rules_bounds_of(const rules_spec& spec) noexcept {
   b.rules = spec.n_rules;
   const rules_atom_src* a = spec.atoms_buf.data();
   for (std::size_t i = 0; i < b.atoms; ++i) {
-    b.syms += a[i].text.size() + 2;  // + BEGIN / END
+    b.syms += a[i].text.size();
     if (a[i].kind == rules_kind::glob) b.glob_text += a[i].text.size();
   }
-  b.syms += 1;  // the BEGIN state that always exists
+  b.syms += b.glob_text + 2 * rules_text_pad;  // + the globs' leading and trailing runs
   return b;
 }
 
-// The result of the analysis: the program's tables but the dense transition table, and the
-// sparse trie that rules_fill turns into it. Buffers are sized by rules_bounds; dims says how
-// much of each is used.
+// The result of the analysis: every table but the trie rows and the filter buckets, and what
+// rules_fill needs to write those. Buffers are sized by rules_bounds; dims says how much of
+// each is used.
 struct rules_analysis {
-  rules_dims dims;  // dims.next = states x stride
-  std::array<std::uint16_t, 256> cls{};
-  std::uint32_t stride = 0, start = 0, first_out = 0, end_class = 0;
-  std::uint32_t states = 0, classes = 0;
-  rules_buf<rules_out> outs;
-  rules_buf<std::uint32_t> out_atoms;
+  rules_header head;
+  rules_dims dims;
+  rules_buf<rules_tnode> tnodes;
+  rules_buf<rules_tout> touts;
+  rules_buf<std::uint32_t> tatoms;
+  rules_buf<char> text;
+  rules_buf<rules_clit> clits;
+  rules_buf<std::uint32_t> cshort;
   rules_buf<rules_atom> atoms;
   rules_buf<rules_glob_ref> globs;
   rules_buf<rules_glob_token> tokens;
@@ -258,16 +360,146 @@ struct rules_analysis {
   rules_buf<rules_crule> crules;
   rules_buf<rules_node> nodes;
   rules_buf<std::uint64_t> always;
-  // The trie: old state ids in breadth-first order, failure links (old -> old), the final row
-  // of each old id, and child edges as singly linked lists.
-  rules_buf<std::uint32_t> order, fail, id, first_edge, edge_next, edge_cls, edge_to;
+  // rules_fill's inputs: each node's parent row and edge class; the filter's raw entries.
+  rules_buf<std::uint32_t> prow, ecls;
+  rules_buf<rules_craw> craw;
 };
 
-// What rules_fill reads (pointers into a rules_analysis or into its compile-time copy).
-struct rules_trie_view {
-  const std::uint32_t *order, *fail, *id, *first_edge, *edge_next, *edge_cls, *edge_to;
-  std::uint32_t states, stride, first_out;
-};
+// Upper bound of the trie nodes for `atoms` literals: two roots, a leaf and a split per literal.
+constexpr std::size_t rules_max_tnodes(std::size_t atoms) noexcept { return 2 * atoms + 2; }
+
+constexpr std::uint32_t rules_hash4(std::uint32_t w, std::uint32_t shift) noexcept {
+  return static_cast<std::uint32_t>((w * 0x9E3779B1u) >> shift);
+}
+
+// Little-endian loads; byte by byte in constant evaluation.
+constexpr std::uint32_t rules_load32(const char* p) noexcept {
+  if (std::is_constant_evaluated() || std::endian::native != std::endian::little) {
+    std::uint32_t w = 0;
+    for (int k = 3; k >= 0; --k) w = (w << 8) | static_cast<unsigned char>(p[k]);
+    return w;
+  } else {
+    std::uint32_t w;
+    std::memcpy(&w, p, 4);
+    return w;
+  }
+}
+inline std::uint64_t rules_load64(const char* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// The trie walks return the deepest node whose path matches the input's start (forward) or
+// end (reverse), and its depth. A step loads the child by the next byte's class and compares
+// the rest of the child's edge with the literal text word-wise (the text is padded on both
+// sides); byte by byte in constant evaluation and for inputs shorter than 8 bytes.
+constexpr std::uint32_t rules_walk_ct(const rules_view& p, std::string_view s, bool rev,
+                                      std::size_t& depth) noexcept {
+  const std::size_t n = s.size();
+  std::uint32_t nd = rev ? p.head.rroot : 0;
+  std::size_t i = 0;
+  while (i < n) {
+    const auto b = static_cast<unsigned char>(s[rev ? n - 1 - i : i]);
+    const std::uint32_t c = p.trow[p.tnodes[nd].row + p.head.cls[b]];
+    if (c == 0) break;
+    const rules_tnode& t = p.tnodes[c];
+    if (t.depth > n) break;
+    bool ok = true;
+    for (std::size_t k = i + 1; k < t.depth && ok; ++k)
+      ok = rev ? s[n - 1 - k] == p.text[t.text - 1 - k] : s[k] == p.text[t.text + k];
+    if (!ok) break;
+    nd = c;
+    i = t.depth;
+  }
+  depth = i;
+  return nd;
+}
+
+// s[from, to) == t[from, to) given s[0, from) == t[0, from), with 8 <= n, to <= n and t
+// readable on [0, max(to, 8)): one masked word when to <= 8, else words from the end backwards
+// (the last one overlapping the known part).
+inline bool rules_eq_fwd(const char* s, const char* t, std::size_t from, std::size_t to) noexcept {
+  if (to <= 8)
+    return ((rules_load64(s) ^ rules_load64(t)) & (~std::uint64_t{0} >> (8 * (8 - to)))) == 0;
+  std::size_t pos = to;
+  do {
+    pos = pos >= 8 ? pos - 8 : 0;
+    if (rules_load64(s + pos) != rules_load64(t + pos)) return false;
+  } while (pos > from);
+  return true;
+}
+// s[0, len) == t[0, len) given s[len, to) == t[len, to), with s readable on [to - n, to),
+// 8 <= n, to <= n and t on [min(0, to - 8), to): one masked word ending at `to` when to <= 8,
+// else words from the start (the last one overlapping the known part).
+inline bool rules_eq_back(const char* s, const char* t, std::size_t len, std::size_t to) noexcept {
+  if (to <= 8)
+    return ((rules_load64(s + to - 8) ^ rules_load64(t + to - 8)) &
+            (~std::uint64_t{0} << (8 * (8 - to)))) == 0;
+  std::size_t pos = 0;
+  do {
+    if (pos + 8 > to) pos = to - 8;
+    if (rules_load64(s + pos) != rules_load64(t + pos)) return false;
+    pos += 8;
+  } while (pos < len);
+  return true;
+}
+
+// The run-time walks (inputs of 8 bytes or more; shorter ones take rules_walk_ct).
+inline std::uint32_t rules_walk_fwd(const rules_view& p, const char* d, std::size_t n,
+                                    std::size_t& depth) noexcept {
+  const rules_tnode* const tn = p.tnodes;
+  std::uint32_t nd = 0;
+  std::size_t i = 0;
+  while (i < n) {
+    const std::uint32_t c =
+        p.trow[tn[nd].row + p.head.cls[static_cast<unsigned char>(d[i])]];
+    if (c == 0) break;
+    const std::size_t dep = tn[c].depth;
+    if (dep > n || !rules_eq_fwd(d, p.text + tn[c].text, i + 1, dep)) break;
+    nd = c;
+    i = dep;
+  }
+  depth = i;
+  return nd;
+}
+
+inline std::uint32_t rules_walk_rev(const rules_view& p, const char* d, std::size_t n,
+                                    std::size_t& depth) noexcept {
+  const rules_tnode* const tn = p.tnodes;
+  std::uint32_t nd = p.head.rroot;
+  std::size_t i = 0;
+  while (i < n) {
+    const std::uint32_t c =
+        p.trow[tn[nd].row + p.head.cls[static_cast<unsigned char>(d[n - 1 - i])]];
+    if (c == 0) break;
+    const std::size_t dep = tn[c].depth;
+    if (dep > n || !rules_eq_back(d + n - dep, p.text + tn[c].text - dep, dep - i - 1, dep))
+      break;
+    nd = c;
+    i = dep;
+  }
+  depth = i;
+  return nd;
+}
+
+// a[0, len) == b[0, len) for len >= 4.
+constexpr bool rules_eq(const char* a, const char* b, std::size_t len) {
+  if (std::is_constant_evaluated()) {
+    for (std::size_t k = 0; k < len; ++k)
+      if (a[k] != b[k]) return false;
+    return true;
+  } else {
+    if (len < 8)
+      return rules_load32(a) == rules_load32(b) &&
+             rules_load32(a + len - 4) == rules_load32(b + len - 4);
+    for (std::size_t pos = 0;; pos += 8) {
+      if (pos + 8 > len) pos = len - 8;
+      if (rules_load64(a + pos) != rules_load64(b + pos)) return false;
+      if (pos + 8 >= len) return true;
+    }
+  }
+}
 
 // An atom reduced to one automaton literal: optional BEGIN, a run of bytes (text[b, e) of the
 // pattern, or glob tokens [b, e) for globs), optional END. Globs that the literal does not
@@ -330,9 +562,21 @@ constexpr void rules_lower(const rules_atom_src& a, const rules_glob_token* tok,
     set(false, 1, m, true);
   } else if (wild == stars && stars == 2 && lead && trail) {  // *lit*: contains
     set(false, 1, m - 1, false);
-  } else {  // general glob: prefilter on the best literal run, verify with the matcher
+  } else {  // general glob: prefilter on one literal run, verify with the matcher
     l.verify = true;
-    std::uint32_t best_b = 0, best_e = 0, best_score = 0;
+    // An anchored run costs a few trie steps, an inner one the unanchored filter: take the
+    // longer of the leading and the trailing run, else the longest inner run.
+    std::uint32_t lead_e = 0, trail_b = m;
+    while (lead_e < m && tok[lead_e].op == rules_tok_op::byte) ++lead_e;
+    while (trail_b > 0 && tok[trail_b - 1].op == rules_tok_op::byte) --trail_b;
+    if (lead_e > 0 || trail_b < m) {
+      if (m - trail_b > lead_e)
+        set(false, trail_b, m, true);
+      else
+        set(true, 0, lead_e, false);
+      return;
+    }
+    std::uint32_t best_b = 0, best_e = 0;
     for (std::uint32_t i = 0; i < m;) {
       if (tok[i].op != rules_tok_op::byte) {
         ++i;
@@ -340,18 +584,16 @@ constexpr void rules_lower(const rules_atom_src& a, const rules_glob_token* tok,
       }
       std::uint32_t e = i;
       while (e < m && tok[e].op == rules_tok_op::byte) ++e;
-      const std::uint32_t score = (e - i) + (i == 0 ? 1 : 0) + (e == m ? 1 : 0);
-      if (score > best_score) {
-        best_score = score;
+      if (e - i > best_e - best_b) {
         best_b = i;
         best_e = e;
       }
       i = e;
     }
-    if (best_score == 0)
+    if (best_e == best_b)
       set(true, 0, 0, false);  // no literal at all: always a candidate
     else
-      set(best_b == 0, best_b, best_e, best_e == m);
+      set(false, best_b, best_e, false);
   }
 }
 
@@ -386,10 +628,17 @@ constexpr bool rules_eval_empty(const rules_node* nodes, std::size_t i) noexcept
   return false;
 }
 
+// a[0, len) == b[0, len) for any len.
+constexpr bool rules_eq_any(const char* a, const char* b, std::size_t len) {
+  if (len >= 4) return rules_eq(a, b, len);
+  for (std::size_t k = 0; k < len; ++k)
+    if (a[k] != b[k]) return false;
+  return true;
+}
+
 // Analyses a spec whose patterns are all well formed: parses and lowers atoms to literals,
-// builds the sparse trie, failure links, outputs and the final state numbering, in
-// O(total literal length) plus failure-link walks; the dense table is written afterwards by
-// rules_fill.
+// builds the two radix tries and the filter's entries, in O(total literal length) plus the
+// child-list scans of the tries; rules_fill writes the dense rows and buckets afterwards.
 constexpr rules_analysis rules_analyze(const rules_spec& spec) {
   const rules_bounds b = rules_bounds_of(spec);
   const rules_atom_src* src = spec.atoms_buf.data();
@@ -439,12 +688,14 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
     }
   }
 
-  // Literals, one per atom: the simple rule it decides, or the complex program atom it feeds.
+  // Literals, one per atom: the simple rule it decides, or the complex program atom it feeds;
+  // rank = the rule's index either way.
   rules_buf<std::uint32_t> lit_rule_buf(n_atoms, rules_uninit), lit_atom_buf(n_atoms, rules_uninit),
-      lit_src_buf(n_atoms, rules_uninit);
+      lit_src_buf(n_atoms, rules_uninit), lit_rank_buf(n_atoms, rules_uninit);
   std::uint32_t* lit_rule = lit_rule_buf.data();
   std::uint32_t* lit_atom = lit_atom_buf.data();
   std::uint32_t* lit_src = lit_src_buf.data();
+  std::uint32_t* lit_rank = lit_rank_buf.data();
   std::size_t n_lits = 0, n_crules = 0, n_patoms = 0, n_pnodes = 0, n_globs = 0, n_tokens = 0,
               n_sets = 0;
   for (std::size_t r = 0; r < n_rules; ++r) {
@@ -455,6 +706,7 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
         if (snodes[j].op != rules_op::atom) continue;
         lit_src[n_lits] = snodes[j].arg;
         lit_rule[n_lits] = static_cast<std::uint32_t>(r);
+        lit_rank[n_lits] = static_cast<std::uint32_t>(r);
         lit_atom[n_lits++] = rules_none;
       }
       continue;
@@ -483,6 +735,7 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
         }
         lit_src[n_lits] = nd.arg;
         lit_rule[n_lits] = rules_none;
+        lit_rank[n_lits] = static_cast<std::uint32_t>(r);
         lit_atom[n_lits++] = id;
         nd.arg = id;
       }
@@ -493,266 +746,315 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
     if (rules_eval_empty(p_nodes, p_crules[k].node))
       p_always[k / 64] |= std::uint64_t{1} << (k % 64);
 
-  // Sparse trie over symbols (0..257): children as edge lists (for the breadth-first walks)
-  // plus a hash of (state, symbol) -> child for O(1) look-ups. The symbols are read from the
-  // patterns directly (no literal is materialised) and marked as used for the byte classes.
-  const std::size_t max_states = b.syms + 1;
-  out.first_edge = rules_buf<std::uint32_t>(max_states, rules_uninit);
-  out.edge_next = rules_buf<std::uint32_t>(max_states, rules_uninit);
-  out.edge_cls = rules_buf<std::uint32_t>(max_states, rules_uninit);
-  out.edge_to = rules_buf<std::uint32_t>(max_states, rules_uninit);
-  std::uint32_t* first_edge = out.first_edge.data();
-  std::uint32_t* edge_next = out.edge_next.data();
-  std::uint32_t* edge_cls = out.edge_cls.data();
-  std::uint32_t* edge_to = out.edge_to.data();
-  rules_buf<std::uint32_t> own_min_buf(max_states, rules_uninit), term_buf(n_lits + 1, rules_uninit);
-  std::uint32_t* own_min = own_min_buf.data();
+  // The literals' bytes, one after the other (glob runs come from their tokens).
+  out.text = rules_buf<char>(b.syms, rules_uninit);
+  char* text = out.text.data();
+  rules_buf<std::uint32_t> lit_off_buf(n_lits + 1, rules_uninit);
+  std::uint32_t* lit_off = lit_off_buf.data();
+  std::uint32_t n_text = 0;
+  for (; n_text < rules_text_pad; ++n_text) text[n_text] = 0;
+  {
+    const rules_glob_token* gt = gtok.data();
+    for (std::size_t i = 0; i < n_lits; ++i) {
+      const rules_lowered& l = low[lit_src[i]];
+      lit_off[i] = n_text;
+      if (l.from_tokens) {
+        for (std::uint32_t j = l.b; j < l.e; ++j) text[n_text++] = static_cast<char>(gt[j].byte);
+      } else {
+        const char* t = src[lit_src[i]].text.data();
+        for (std::uint32_t j = l.b; j < l.e; ++j) text[n_text++] = t[j];
+      }
+    }
+    lit_off[n_lits] = n_text;
+  }
+  // The globs' leading and trailing byte runs, split off their tokens.
+  for (std::size_t g = 0; g < n_globs; ++g) {
+    rules_glob_ref& r = p_globs[g];
+    std::uint32_t lead = r.tok_begin, trail = r.tok_end;
+    while (lead < trail && p_tokens[lead].op == rules_tok_op::byte) ++lead;
+    while (trail > lead && p_tokens[trail - 1].op == rules_tok_op::byte) --trail;
+    r.lead_off = n_text;
+    r.lead_len = lead - r.tok_begin;
+    for (std::uint32_t t = r.tok_begin; t < lead; ++t)
+      text[n_text++] = static_cast<char>(p_tokens[t].byte);
+    r.trail_off = n_text;
+    r.trail_len = r.tok_end - trail;
+    for (std::uint32_t t = trail; t < r.tok_end; ++t)
+      text[n_text++] = static_cast<char>(p_tokens[t].byte);
+    r.tok_begin = lead;
+    r.tok_end = trail;
+  }
+  for (std::uint32_t k = 0; k < rules_text_pad; ++k) text[n_text++] = 0;
+
+  // The two radix tries: node 0 is the forward root, node 1 the reverse root. Children as
+  // sibling lists while building; a node's path is read from the text of the literal that
+  // created it (`text`: its start for the forward trie, its end for the reverse one).
+  const std::size_t max_nodes = rules_max_tnodes(n_lits);
+  rules_buf<std::uint32_t> depth_buf(max_nodes, rules_uninit), ntext_buf(max_nodes, rules_uninit),
+      first_buf(max_nodes, rules_uninit), sib_buf(max_nodes, rules_uninit),
+      byte_buf(max_nodes, rules_uninit), own_buf(max_nodes, rules_uninit),
+      eown_buf(max_nodes, rules_uninit);
+  std::uint32_t* depth = depth_buf.data();
+  std::uint32_t* ntext = ntext_buf.data();
+  std::uint32_t* first = first_buf.data();
+  std::uint32_t* sib = sib_buf.data();
+  std::uint32_t* ebyte = byte_buf.data();
+  std::uint32_t* own = own_buf.data();
+  std::uint32_t* eown = eown_buf.data();
+  std::uint32_t n_nodes = 0;
+  auto new_node = [&](std::uint32_t d, std::uint32_t t) {
+    const std::uint32_t x = n_nodes++;
+    depth[x] = d;
+    ntext[x] = t;
+    first[x] = sib[x] = rules_none;
+    ebyte[x] = 0;
+    own[x] = eown[x] = rules_none;
+    return x;
+  };
+  new_node(0, rules_text_pad);  // roots: a valid text offset for the matcher's loads
+  new_node(0, rules_text_pad);
+  auto at = [&](std::uint32_t t, std::uint32_t k, bool rev) -> std::uint32_t {
+    return static_cast<unsigned char>(rev ? text[t - 1 - k] : text[t + k]);
+  };
+  // Inserts the literal whose path starts at t (reverse: ends at t), returns its node.
+  auto insert = [&](std::uint32_t root, std::uint32_t t, std::uint32_t len, bool rev) {
+    std::uint32_t nd = root, i = 0;
+    while (i < len) {
+      const std::uint32_t c = at(t, i, rev);
+      std::uint32_t prev = rules_none, ch = first[nd];
+      while (ch != rules_none && ebyte[ch] != c) {
+        prev = ch;
+        ch = sib[ch];
+      }
+      if (ch == rules_none) {  // a new leaf
+        const std::uint32_t leaf = new_node(len, t);
+        ebyte[leaf] = c;
+        sib[leaf] = first[nd];
+        first[nd] = leaf;
+        return leaf;
+      }
+      const std::uint32_t dch = depth[ch], tch = ntext[ch];
+      std::uint32_t k = i + 1;
+      while (k < dch && k < len && at(tch, k, rev) == at(t, k, rev)) ++k;
+      if (k < dch) {  // split the edge at k
+        const std::uint32_t m = new_node(k, tch);
+        ebyte[m] = c;
+        first[m] = ch;
+        sib[m] = sib[ch];
+        if (prev == rules_none)
+          first[nd] = m;
+        else
+          sib[prev] = m;
+        ebyte[ch] = at(tch, k, rev);
+        sib[ch] = rules_none;
+        ch = m;
+      }
+      nd = ch;
+      i = k;
+    }
+    return nd;
+  };
+  // Where each literal ends: trie node (anchored) or an unanchored literal.
+  enum : std::uint8_t { fwd, fwd_end, rev, unanchored };
+  rules_buf<std::uint32_t> term_buf(n_lits + 1, rules_uninit);
+  rules_buf<std::uint8_t> where_buf(n_lits + 1, rules_uninit);
   std::uint32_t* term = term_buf.data();
-  first_edge[0] = own_min[0] = rules_none;
-  std::uint32_t n_states = 1, n_edges = 0;
-  std::array<bool, rules_nsym> used{};
-  used[rules_sym_begin] = used[rules_sym_end] = true;
-  // (state, class) -> child: open addressing on key + 1 (0 = empty), doubled when half full,
-  // so that its size follows the number of states rather than the literal bytes.
-  std::size_t hcap = 256;
-  rules_buf<std::uint64_t> hkey_buf(hcap);
-  rules_buf<std::uint32_t> hval_buf(hcap, rules_uninit);
-  auto slot = [&](std::uint64_t key) {
-    const std::uint64_t* hk = hkey_buf.data();
-    std::size_t h = static_cast<std::size_t>((key * 0x9E3779B97F4A7C15u) >> 40) & (hcap - 1);
-    while (hk[h] != 0 && hk[h] != key) h = (h + 1) & (hcap - 1);
-    return h;
-  };
-  auto grow = [&] {
-    rules_buf<std::uint64_t> ok = std::move(hkey_buf);
-    rules_buf<std::uint32_t> ov = std::move(hval_buf);
-    const std::size_t old = hcap;
-    hcap *= 2;
-    hkey_buf = rules_buf<std::uint64_t>(hcap);
-    hval_buf = rules_buf<std::uint32_t>(hcap, rules_uninit);
-    for (std::size_t i = 0; i < old; ++i) {
-      if (ok.data()[i] == 0) continue;
-      const std::size_t h = slot(ok.data()[i]);
-      hkey_buf.data()[h] = ok.data()[i];
-      hval_buf.data()[h] = ov.data()[i];
-    }
-  };
-  // Child of s on class c, created when missing.
-  auto step = [&](std::uint32_t s, std::uint32_t c) -> std::uint32_t {
-    const std::uint64_t key = std::uint64_t{s} * rules_nsym + c + 1;
-    std::size_t h = slot(key);
-    if (hkey_buf.data()[h] == key) return hval_buf.data()[h];
-    if (2 * (std::size_t{n_edges} + 1) > hcap) {
-      grow();
-      h = slot(key);
-    }
-    const std::uint32_t t = n_states++;
-    hkey_buf.data()[h] = key;
-    hval_buf.data()[h] = t;
-    first_edge[t] = own_min[t] = rules_none;
-    used[c] = true;  // every symbol of every literal lies on an edge
-    edge_next[n_edges] = first_edge[s];
-    edge_cls[n_edges] = c;
-    edge_to[n_edges] = t;
-    first_edge[s] = n_edges++;
-    return t;
-  };
-  auto child = [&](std::uint32_t s, std::uint32_t c) -> std::uint32_t {
-    const std::uint64_t key = std::uint64_t{s} * rules_nsym + c + 1;
-    const std::size_t h = slot(key);
-    return hkey_buf.data()[h] == key ? hval_buf.data()[h] : rules_none;
-  };
-  // The BEGIN state always exists: it is where every scan starts.
-  const std::uint32_t begin_state = step(0, rules_sym_begin);
-  const rules_glob_token* gt = gtok.data();
+  std::uint8_t* where = where_buf.data();
+  std::uint32_t r_min = rules_none, c_min = rules_none, n_clong = 0, n_cshort = 0, cstep = 0;
   for (std::size_t i = 0; i < n_lits; ++i) {
     const rules_lowered& l = low[lit_src[i]];
-    std::uint32_t s = l.begin ? begin_state : 0;
-    // Most trie states have one child, the edge added last: test it before the hash (about
-    // half the constexpr steps of the build; clang allows 2^20 per evaluation).
-    if (l.from_tokens) {
-      for (std::uint32_t j = l.b; j < l.e; ++j) {
-        const std::uint32_t c = gt[j].byte, e = first_edge[s];
-        s = e != rules_none && edge_cls[e] == c ? edge_to[e] : step(s, c);
-      }
+    const std::uint32_t t = lit_off[i], len = lit_off[i + 1] - t;
+    if (l.begin) {
+      term[i] = insert(0, t, len, false);
+      where[i] = l.end ? fwd_end : fwd;
+      std::uint32_t& m = l.end ? eown[term[i]] : own[term[i]];
+      if (lit_rule[i] < m) m = lit_rule[i];
+    } else if (l.end) {
+      term[i] = insert(1, t + len, len, true);
+      where[i] = rev;
+      if (lit_rule[i] < own[term[i]]) own[term[i]] = lit_rule[i];
+      r_min = std::min(r_min, lit_rank[i]);
     } else {
-      const char* text = src[lit_src[i]].text.data();
-      for (std::uint32_t j = l.b; j < l.e; ++j) {
-        const std::uint32_t c = static_cast<unsigned char>(text[j]), e = first_edge[s];
-        s = e != rules_none && edge_cls[e] == c ? edge_to[e] : step(s, c);
+      where[i] = unanchored;
+      c_min = std::min(c_min, lit_rank[i]);
+      if (len >= 4) {
+        ++n_clong;
+        if (cstep == 0 || len - 3 < cstep) cstep = len - 3;
+      } else {
+        ++n_cshort;
       }
     }
-    if (l.end) s = step(s, rules_sym_end);
-    term[i] = s;
-    if (lit_rule[i] < own_min[s]) own_min[s] = lit_rule[i];
   }
-  // Complex atoms per terminal state (CSR).
-  rules_buf<std::uint32_t> own_cnt_buf(n_states + 1);
-  std::uint32_t* own_cnt = own_cnt_buf.data();
-  out.out_atoms = rules_buf<std::uint32_t>(n_patoms);
-  std::uint32_t* own_atoms = out.out_atoms.data();
+
+  // Breadth-first order of the nodes (both roots), so parents come before children: the
+  // aggregated minima, the complex-atom chains, the rows and the byte classes.
+  rules_buf<std::uint32_t> order_buf(n_nodes, rules_uninit);
+  std::uint32_t* order = order_buf.data();
+  order[0] = 0;
+  order[1] = 1;
+  std::uint32_t n_order = 2;
+  for (std::uint32_t qi = 0; qi < n_order; ++qi)
+    for (std::uint32_t ch = first[order[qi]]; ch != rules_none; ch = sib[ch]) order[n_order++] = ch;
+
+  // Complex atoms per node: CSR over slots 2 x node (+1: needs the input to end there).
+  rules_buf<std::uint32_t> cnt_buf(2 * std::size_t{n_nodes} + 1);
+  std::uint32_t* cnt = cnt_buf.data();
+  auto slot_of = [&](std::size_t i) { return 2 * term[i] + (where[i] == fwd_end ? 1u : 0u); };
   for (std::size_t i = 0; i < n_lits; ++i)
-    if (lit_atom[i] != rules_none) ++own_cnt[term[i] + 1];
-  for (std::uint32_t s = 0; s < n_states; ++s) own_cnt[s + 1] += own_cnt[s];
+    if (lit_atom[i] != rules_none && where[i] != unanchored) ++cnt[slot_of(i) + 1];
+  for (std::uint32_t s = 0; s < 2 * n_nodes; ++s) cnt[s + 1] += cnt[s];
+  const std::uint32_t n_tatoms = cnt[2 * n_nodes];
+  out.tatoms = rules_buf<std::uint32_t>(n_atoms);
   {
-    rules_buf<std::uint32_t> fill_buf(n_states + 1, rules_uninit);
+    rules_buf<std::uint32_t> fill_buf(2 * std::size_t{n_nodes}, rules_uninit);
     std::uint32_t* fill = fill_buf.data();
-    for (std::uint32_t s = 0; s < n_states; ++s) fill[s] = own_cnt[s];
+    for (std::uint32_t s = 0; s < 2 * n_nodes; ++s) fill[s] = cnt[s];
     for (std::size_t i = 0; i < n_lits; ++i)
-      if (lit_atom[i] != rules_none) own_atoms[fill[term[i]]++] = lit_atom[i];
+      if (lit_atom[i] != rules_none && where[i] != unanchored)
+        out.tatoms.data()[fill[slot_of(i)]++] = lit_atom[i];
   }
 
-  // Breadth-first: failure links and outputs aggregated along them.
-  out.fail = rules_buf<std::uint32_t>(n_states, rules_uninit);
-  out.order = rules_buf<std::uint32_t>(n_states, rules_uninit);
-  std::uint32_t* fail = out.fail.data();
-  std::uint32_t* order = out.order.data();
-  rules_buf<std::uint32_t> agg_buf(n_states, rules_uninit), clink_buf(n_states, rules_uninit);
-  std::uint32_t* agg_min = agg_buf.data();
-  std::uint32_t* clink = clink_buf.data();
-  agg_min[0] = own_min[0];
-  clink[0] = rules_none;
-  order[0] = fail[0] = 0;
-  std::uint32_t n_order = 1;
-  for (std::uint32_t qi = 0; qi < n_order; ++qi) {
-    const std::uint32_t s = order[qi];
-    if (s != 0) {
-      const std::uint32_t f = fail[s];
-      agg_min[s] = own_min[s] < agg_min[f] ? own_min[s] : agg_min[f];
-      clink[s] = own_cnt[f + 1] != own_cnt[f] ? f : clink[f];
-    }
-    for (std::uint32_t e = first_edge[s]; e != rules_none; e = edge_next[e]) {
-      const std::uint32_t t = edge_to[e], c = edge_cls[e];
-      std::uint32_t f = 0;
-      if (s != 0) {
-        for (f = fail[s];; f = fail[f]) {
-          const std::uint32_t g = child(f, c);
-          if (g != rules_none) {
-            f = g;
-            break;
-          }
-          if (f == 0) break;
-        }
-      }
-      fail[t] = f;
-      order[n_order++] = t;
-    }
-  }
-
-  // Byte classes: one per byte that occurs in a literal, class 0 for all others.
-  std::array<std::uint16_t, rules_nsym> cls{};
+  // Byte classes: one per byte that starts an edge, 0 for all others.
+  std::array<bool, 256> used{};
+  for (std::uint32_t x = 2; x < n_nodes; ++x) used[ebyte[x]] = true;
   std::uint32_t n_cls = 1;
-  for (unsigned c = 0; c < rules_nsym; ++c)
-    cls[c] = used[c] ? static_cast<std::uint16_t>(n_cls++) : 0;
-  const std::uint32_t stride = n_cls + 1;  // + the output-record column
+  for (unsigned c = 0; c < 256; ++c)
+    out.head.cls[c] = used[c] ? static_cast<std::uint16_t>(n_cls++) : std::uint16_t{0};
+  const std::uint32_t stride = n_cls;
 
-  for (std::uint32_t e = 0; e < n_edges; ++e) edge_cls[e] = cls[edge_cls[e]];
-
-  // Numbering: states with outputs last, so the scan tests "output here?" with one compare.
-  auto has_out = [&](std::uint32_t s) {
-    return agg_min[s] != rules_none || own_cnt[s + 1] != own_cnt[s] || clink[s] != rules_none;
-  };
-  out.id = rules_buf<std::uint32_t>(n_states, rules_uninit);
-  std::uint32_t* id = out.id.data();
-  std::uint32_t n_plain = 0;
-  for (std::uint32_t s = 0; s < n_states; ++s)
-    if (!has_out(s)) id[s] = n_plain++;
-  std::uint32_t k_out = n_plain;
-  for (std::uint32_t s = 0; s < n_states; ++s)
-    if (has_out(s)) id[s] = k_out++;
-  out.outs = rules_buf<rules_out>(n_states - n_plain);
-  rules_out* outs = out.outs.data();
-  for (std::uint32_t s = 0; s < n_states; ++s) {
-    if (!has_out(s)) continue;
-    rules_out& rec = outs[id[s] - n_plain];
-    rec.min_rule = agg_min[s];
-    rec.atoms_begin = own_cnt[s];
-    rec.atoms_end = own_cnt[s + 1];
-    rec.next = clink[s] == rules_none ? rules_none : id[clink[s]] - n_plain;
+  // Final node records, in node-id order (ids are kept: 0 and 1 stay the roots).
+  out.tnodes = rules_buf<rules_tnode>(max_nodes);
+  out.touts = rules_buf<rules_tout>(max_nodes);
+  out.prow = rules_buf<std::uint32_t>(max_nodes);
+  out.ecls = rules_buf<std::uint32_t>(max_nodes);
+  rules_tnode* tn = out.tnodes.data();
+  rules_tout* touts = out.touts.data();
+  std::uint32_t n_touts = 0, n_rows = 1;  // row 0: no children
+  for (std::uint32_t qi = 0; qi < n_order; ++qi) {
+    const std::uint32_t x = order[qi];
+    rules_tnode& r = tn[x];
+    r.depth = depth[x];
+    r.text = ntext[x];
+    if (first[x] != rules_none) r.row = stride * n_rows++;
+    std::uint32_t up_min = rules_none, up_out = rules_none;
+    if (qi >= 2) {
+      // The parent was visited earlier; its id is recorded by its children below.
+      up_min = tn[out.prow.data()[x]].pre_min;  // prow holds the parent id until rules_fill
+      up_out = tn[out.prow.data()[x]].out;
+    }
+    r.pre_min = std::min(own[x], up_min);
+    r.end_min = eown[x];
+    r.out = up_out;
+    if (cnt[2 * x + 1] != cnt[2 * x]) {
+      touts[n_touts] = {cnt[2 * x], cnt[2 * x + 1], up_out};
+      r.out = n_touts++;
+    }
+    if (cnt[2 * x + 2] != cnt[2 * x + 1]) {
+      touts[n_touts] = {cnt[2 * x + 1], cnt[2 * x + 2], rules_none};
+      r.eout = n_touts++;
+    }
+    for (std::uint32_t ch = first[x]; ch != rules_none; ch = sib[ch]) {
+      out.prow.data()[ch] = x;
+      out.ecls.data()[ch] = out.head.cls[ebyte[ch]];
+    }
   }
-  for (unsigned c = 0; c < 256; ++c) out.cls[c] = cls[c];
-  out.stride = stride;
-  out.end_class = cls[rules_sym_end];
-  out.first_out = n_plain * stride;
-  out.start = id[begin_state] * stride;
-  out.states = n_states;
-  out.classes = n_cls;
-  out.dims = {static_cast<std::size_t>(n_states) * stride,
-              n_states - n_plain,
-              n_patoms,
-              n_patoms,
-              n_globs,
-              n_tokens,
-              n_sets,
-              n_crules,
-              n_pnodes,
-              (n_crules + 63) / 64,
-              (n_patoms + 63) / 64};
+  // prow: parent id -> the parent's row offset (what rules_fill writes into).
+  for (std::uint32_t x = 2; x < n_nodes; ++x) out.prow.data()[x] = tn[out.prow.data()[x]].row;
+
+  // Unanchored literals: long ones through the filter, short ones searched directly.
+  out.clits = rules_buf<rules_clit>(n_lits + 1);
+  out.cshort = rules_buf<std::uint32_t>(n_lits + 1);
+  std::size_t n_craw = std::size_t{n_clong} * cstep;
+  out.craw = rules_buf<rules_craw>(n_craw + 1);
+  std::uint32_t bits = 0;
+  if (n_clong != 0) {
+    // ~1/256 of the buckets hold an entry: few false hits per sampled position.
+    bits = static_cast<std::uint32_t>(std::bit_width(n_craw)) + 8;
+    bits = std::clamp(bits, 10u, 16u);
+  }
+  const std::uint32_t cshift = 32 - bits;
+  {
+    std::uint32_t n_clits = 0, n_sh = 0;
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < n_lits; ++i) {
+      if (where[i] != unanchored) continue;
+      const std::uint32_t t = lit_off[i], len = lit_off[i + 1] - t;
+      const std::uint32_t id = n_clits++;
+      out.clits.data()[id] = {t, len, lit_rank[i], lit_rule[i], lit_atom[i]};
+      if (len < 4) {
+        out.cshort.data()[n_sh++] = id;
+        continue;
+      }
+      for (std::uint32_t o = 0; o < cstep; ++o)
+        out.craw.data()[k++] = {id, o, rules_hash4(rules_load32(text + t + o), cshift)};
+    }
+    out.dims.clits = n_clits;
+  }
+
+  out.head.stride = stride;
+  out.head.rroot = 1;
+  out.head.cshift = cshift;
+  out.head.cstep = cstep;
+  out.head.r_min = r_min;
+  out.head.c_min = c_min;
+  out.head.cand_words = static_cast<std::uint32_t>((n_crules + 63) / 64);
+  out.head.atom_words = static_cast<std::uint32_t>((n_patoms + 63) / 64);
+  out.head.states = n_nodes;
+  out.head.classes = n_cls;
+  rules_dims& d = out.dims;
+  d.tnodes = n_nodes;
+  d.trow = std::size_t{n_rows} * stride;
+  d.touts = n_touts;
+  d.tatoms = n_tatoms;
+  d.text = n_text;
+  d.centries = n_craw;
+  d.cbkt = (std::size_t{1} << bits) + 1;
+  d.cbits = ((std::size_t{1} << bits) + 63) / 64;
+  d.cshort = n_cshort;
+  d.atoms = n_patoms;
+  d.globs = n_globs;
+  d.tokens = n_tokens;
+  d.sets = n_sets;
+  d.crules = n_crules;
+  d.nodes = n_pnodes;
+  d.always = out.head.cand_words;
   return out;
 }
 
-constexpr rules_trie_view rules_trie_of(const rules_analysis& a) noexcept {
-  return {a.order.data(),     a.fail.data(),     a.id.data(),      a.first_edge.data(),
-          a.edge_next.data(), a.edge_cls.data(), a.edge_to.data(), a.states,
-          a.stride,           a.first_out};
-}
-
-// Writes the dense transition table (states x stride entries) into next: each row is the row
-// of the failure state with the state's own children overwritten, in breadth-first order so
-// the failure row is always complete. O(states x classes).
-constexpr void rules_fill(const rules_trie_view& tr, std::uint32_t* next) noexcept {
-  const std::uint32_t stride = tr.stride;
-  const std::uint32_t n_cls = stride - 1;
-  const std::uint32_t n_plain = tr.first_out / stride;
-  for (std::uint32_t qi = 0; qi < tr.states; ++qi) {
-    const std::uint32_t s = tr.order[qi];
-    const std::uint32_t own = tr.id[s];
-    std::uint32_t* row = next + static_cast<std::size_t>(own) * stride;
-    if (s == 0) {
-      const std::uint32_t self = own * stride;
-      for (std::uint32_t c = 0; c < n_cls; ++c) row[c] = self;
-    } else {
-      const std::uint32_t* frow = next + static_cast<std::size_t>(tr.id[tr.fail[s]]) * stride;
-      for (std::uint32_t c = 0; c < n_cls; ++c) row[c] = frow[c];
-    }
-    for (std::uint32_t e = tr.first_edge[s]; e != rules_none; e = tr.edge_next[e])
-      row[tr.edge_cls[e]] = tr.id[tr.edge_to[e]] * stride;
-    row[n_cls] = own >= n_plain ? own - n_plain : 0;
+// Writes the trie rows (trow: dims.trow zeroed entries) and the filter's buckets (centries,
+// cbkt: dims.cbkt zeroed entries, cbits: dims.cbits zeroed words) from the analysis' prow, ecls
+// and craw (src: a rules_analysis or its compile-time copy).
+template <class Src>
+constexpr void rules_fill(const Src& src, const rules_dims& d, std::uint32_t* trow,
+                          rules_centry* centries, std::uint32_t* cbkt, std::uint64_t* cbits) {
+  const std::uint32_t* prow = src.prow.data();
+  const std::uint32_t* ecls = src.ecls.data();
+  for (std::uint32_t x = 2; x < d.tnodes; ++x) trow[prow[x] + ecls[x]] = x;
+  const rules_craw* raw = src.craw.data();
+  const std::size_t n = d.centries;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t h = raw[i].hash;
+    ++cbkt[h];
+    cbits[h / 64] |= std::uint64_t{1} << (h % 64);
   }
+  for (std::size_t h = 1; h < d.cbkt; ++h) cbkt[h] += cbkt[h - 1];  // end of bucket h
+  for (std::size_t i = n; i-- > 0;) centries[--cbkt[raw[i].hash]] = {raw[i].lit, raw[i].off};
 }
 
-// Analysis and dense table in one go (the run-time path).
+// Analysis and tables in one go (the run-time path).
 inline rules_program rules_build(const rules_spec& spec) {
   const rules_analysis a = rules_analyze(spec);
   const rules_dims& d = a.dims;
   rules_program p;
-  auto copy = [](auto& dst, const auto& src, std::size_t n) {
-    dst.assign(src.data(), src.data() + n);
-  };
-  copy(p.outs, a.outs, d.outs);
-  copy(p.out_atoms, a.out_atoms, d.out_atoms);
-  copy(p.atoms, a.atoms, d.atoms);
-  copy(p.globs, a.globs, d.globs);
-  copy(p.tokens, a.tokens, d.tokens);
-  copy(p.sets, a.sets, d.sets);
-  copy(p.crules, a.crules, d.crules);
-  copy(p.nodes, a.nodes, d.nodes);
-  copy(p.always, a.always, d.cand_words);
-  p.cls = a.cls;
-  p.stride = a.stride;
-  p.start = a.start;
-  p.first_out = a.first_out;
-  p.end_class = a.end_class;
-  p.atom_words = static_cast<std::uint32_t>(d.atom_words);
-  p.states = a.states;
-  p.classes = a.classes;
-  p.next.assign(d.next, 0u);
-  rules_fill(rules_trie_of(a), p.next.data());
+  p.dims = d;
+  rules_copy_tables(p, a, d);
+  p.trow.assign(d.trow, 0u);
+  p.centries.assign(d.centries, rules_centry{});
+  p.cbkt.assign(d.cbkt, 0u);
+  p.cbits.assign(d.cbits, 0u);
+  rules_fill(a, d, p.trow.data(), p.centries.data(), p.cbkt.data(), p.cbits.data());
   return p;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Matching.
 
 constexpr bool rules_eval(const rules_view& p, std::size_t i, std::string_view s,
                           const std::uint64_t* hit) noexcept {
@@ -763,7 +1065,13 @@ constexpr bool rules_eval(const rules_view& p, std::size_t i, std::string_view s
       const rules_atom& a = p.atoms[n.arg];
       if (a.glob == rules_none) return true;
       const rules_glob_ref& g = p.globs[a.glob];
-      return rules_glob_match(p.tokens + g.tok_begin, g.tok_end - g.tok_begin, p.sets, s);
+      const std::size_t n = s.size();
+      if (n < std::size_t{g.lead_len} + g.trail_len ||
+          !rules_eq_any(s.data(), p.text + g.lead_off, g.lead_len) ||
+          !rules_eq_any(s.data() + n - g.trail_len, p.text + g.trail_off, g.trail_len))
+        return false;
+      return rules_glob_match(p.tokens + g.tok_begin, g.tok_end - g.tok_begin, p.sets,
+                              s.substr(g.lead_len, n - g.lead_len - g.trail_len));
     }
     case rules_op::negate:
       return !rules_eval(p, i + 1, s, hit);
@@ -780,45 +1088,74 @@ constexpr bool rules_eval(const rules_view& p, std::size_t i, std::string_view s
 }
 
 // Index of the first rule (declaration order) that matches s, or rules_none. `hit` must have
-// p.atom_words zeroed words and `cand` p.cand_words words (overwritten).
-constexpr std::uint32_t rules_run(const rules_view& p, std::string_view s, std::uint64_t* hit,
+// p.head.atom_words zeroed words and `cand` p.head.cand_words words (overwritten).
+HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std::string_view s, std::uint64_t* hit,
                                   std::uint64_t* cand) noexcept {
-  const std::uint32_t* const next = p.next;
-  const std::uint16_t* const cls = p.cls;
-  const std::uint32_t first_out = p.first_out;
-  const std::uint32_t out_col = p.stride - 1;
-  const bool complex = p.cand_words != 0;
-  std::uint32_t best = rules_none;
-  for (std::uint32_t w = 0; w < p.cand_words; ++w) cand[w] = p.always[w];
-
-  auto on_out = [&](std::uint32_t st) {
-    std::uint32_t o = next[st + out_col];
-    best = std::min(best, p.outs[o].min_rule);
-    if (!complex) return;
-    for (; o != rules_none; o = p.outs[o].next) {
-      const rules_out& r = p.outs[o];
-      for (std::uint32_t i = r.atoms_begin; i < r.atoms_end; ++i) {
-        const std::uint32_t a = p.out_atoms[i];
-        hit[a / 64] |= std::uint64_t{1} << (a % 64);
-        const std::uint32_t k = p.atoms[a].crule;
-        cand[k / 64] |= std::uint64_t{1} << (k % 64);
-      }
-    }
+  const char* const d = s.data();
+  const std::size_t n = s.size();
+  const rules_tnode* const tn = p.tnodes;
+  const bool complex = p.head.cand_words != 0;
+  for (std::uint32_t w = 0; w < p.head.cand_words; ++w) cand[w] = p.always[w];
+  auto on_atom = [&](std::uint32_t a) {
+    hit[a / 64] |= std::uint64_t{1} << (a % 64);
+    const std::uint32_t k = p.atoms[a].crule;
+    cand[k / 64] |= std::uint64_t{1} << (k % 64);
+  };
+  auto on_touts = [&](std::uint32_t o) {
+    for (; o != rules_none; o = p.touts[o].next)
+      for (std::uint32_t i = p.touts[o].atoms_begin; i < p.touts[o].atoms_end; ++i)
+        on_atom(p.tatoms[i]);
   };
 
-  std::uint32_t st = p.start;
-  if (st >= first_out) on_out(st);
-  for (const char ch : s) {
-    st = next[st + cls[static_cast<unsigned char>(ch)]];
-    if (st >= first_out) [[unlikely]] {
-      on_out(st);
-      if (best == 0) return 0;
+  // Anchored at the start: walk the forward trie from position 0.
+  std::size_t i = 0;
+  bool bytewise = n < 8;
+  if (std::is_constant_evaluated()) bytewise = true;
+  std::uint32_t nd = bytewise ? rules_walk_ct(p, s, false, i) : rules_walk_fwd(p, d, n, i);
+  std::uint32_t best = tn[nd].pre_min;
+  if (i == n) best = std::min(best, tn[nd].end_min);
+  if (complex) {
+    on_touts(tn[nd].out);
+    if (i == n) on_touts(tn[nd].eout);
+  }
+
+  // Anchored at the end: the reverse trie from the last byte.
+  if (best > p.head.r_min) {
+    nd = bytewise ? rules_walk_ct(p, s, true, i) : rules_walk_rev(p, d, n, i);
+    best = std::min(best, tn[nd].pre_min);
+    if (complex) on_touts(tn[nd].out);
+  }
+
+  // Unanchored: sampled 4-byte hashes, then the bucket's literals compared in full.
+  if (best > p.head.c_min) {
+    auto on_clit = [&](const rules_clit& l) {
+      if (l.atom == rules_none)
+        best = std::min(best, l.rule);
+      else
+        on_atom(l.atom);
+    };
+    const std::size_t step = p.head.cstep;
+    if (step != 0 && n >= 4) {
+      const std::uint32_t shift = p.head.cshift;
+      for (std::size_t j = 0; j + 4 <= n; j += step) {
+        const std::uint32_t h = rules_hash4(rules_load32(d + j), shift);
+        if (((p.cbits[h / 64] >> (h % 64)) & 1) == 0) continue;
+        for (std::uint32_t e = p.cbkt[h]; e < p.cbkt[h + 1]; ++e) {
+          const rules_centry ce = p.centries[e];
+          const rules_clit& l = p.clits[ce.lit];
+          if (l.rank >= best || ce.off > j || j - ce.off + l.len > n) continue;
+          if (rules_eq(d + (j - ce.off), p.text + l.text, l.len)) on_clit(l);
+        }
+      }
+    }
+    for (std::uint32_t k = 0; k < p.n_cshort; ++k) {
+      const rules_clit& l = p.clits[p.cshort[k]];
+      if (l.rank < best && s.find(std::string_view(p.text + l.text, l.len)) != s.npos)
+        on_clit(l);
     }
   }
-  st = next[st + p.end_class];
-  if (st >= first_out) on_out(st);
 
-  for (std::uint32_t w = 0; w < p.cand_words; ++w) {
+  for (std::uint32_t w = 0; w < p.head.cand_words; ++w) {
     for (std::uint64_t bits = cand[w]; bits != 0; bits &= bits - 1) {
       const std::uint32_t k = w * 64 + static_cast<std::uint32_t>(std::countr_zero(bits));
       const rules_crule& c = p.crules[k];

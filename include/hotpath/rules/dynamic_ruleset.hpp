@@ -93,7 +93,7 @@ class dynamic_ruleset {
     if (rules_.empty()) return std::nullopt;
     const auto& t = tables();
     const hotpath::detail::rules_view& v = t.view;
-    const std::size_t words = std::size_t{v.atom_words} + v.cand_words;
+    const std::size_t words = std::size_t{v.head.atom_words} + v.head.cand_words;
     std::array<std::uint64_t, 32> small;
     std::vector<std::uint64_t> big;
     std::uint64_t* buf = small.data();
@@ -101,8 +101,8 @@ class dynamic_ruleset {
       big.resize(words);
       buf = big.data();
     }
-    for (std::uint32_t i = 0; i < v.atom_words; ++i) buf[i] = 0;
-    const std::uint32_t r = hotpath::detail::rules_run(v, s, buf, buf + v.atom_words);
+    for (std::uint32_t i = 0; i < v.head.atom_words; ++i) buf[i] = 0;
+    const std::uint32_t r = hotpath::detail::rules_run(v, s, buf, buf + v.head.atom_words);
     if (r == hotpath::detail::rules_none) return std::nullopt;
     return r;
   }
@@ -117,8 +117,8 @@ class dynamic_ruleset {
   bool empty() const noexcept { return rules_.empty(); }
   const Value& value(std::size_t i) const noexcept { return values_[i]; }
   // Automaton statistics (builds the tables if needed).
-  std::size_t automaton_states() const { return rules_.empty() ? 0 : tables().prog.states; }
-  std::size_t byte_classes() const { return rules_.empty() ? 0 : tables().prog.classes; }
+  std::size_t automaton_states() const { return rules_.empty() ? 0 : tables().prog.head.states; }
+  std::size_t byte_classes() const { return rules_.empty() ? 0 : tables().prog.head.classes; }
 
  private:
   struct built {

@@ -142,17 +142,20 @@ struct pattern_list {
 namespace hd = hotpath::detail;
 
 // Stage 1 of the compile-time build: the analysis copied into arrays sized by upper bounds
-// that the spec's sizes give. The analysis thus runs once (the exact sizes and the dense table
-// are both read from this copy), and each constant evaluation (spec sizes, analysis, table)
-// stays well inside the compilers' per-evaluation limits.
+// that the spec's sizes give. The analysis thus runs once (the exact sizes and the final
+// tables are both read from this copy), and each constant evaluation (spec sizes, analysis,
+// tables) stays well inside the compilers' per-evaluation limits.
 template <hd::rules_bounds B>
 struct fixed_analysis {
-  static constexpr std::size_t max_states = B.syms + 1;
+  static constexpr std::size_t max_nodes = hd::rules_max_tnodes(B.atoms);
+  hd::rules_header head{};
   hd::rules_dims dims{};
-  std::array<std::uint16_t, 256> cls{};
-  std::uint32_t stride = 0, start = 0, first_out = 0, end_class = 0, states = 0, classes = 0;
-  std::array<hd::rules_out, max_states> outs{};
-  std::array<std::uint32_t, B.atoms> out_atoms{};
+  std::array<hd::rules_tnode, max_nodes> tnodes{};
+  std::array<hd::rules_tout, max_nodes> touts{};
+  std::array<std::uint32_t, B.atoms> tatoms{};
+  std::array<char, B.syms> text{};
+  std::array<hd::rules_clit, B.atoms + 1> clits{};
+  std::array<std::uint32_t, B.atoms + 1> cshort{};
   std::array<hd::rules_atom, B.atoms> atoms{};
   std::array<hd::rules_glob_ref, B.atoms> globs{};
   std::array<hd::rules_glob_token, B.glob_text> tokens{};
@@ -160,114 +163,47 @@ struct fixed_analysis {
   std::array<hd::rules_crule, B.rules> crules{};
   std::array<hd::rules_node, B.nodes> nodes{};
   std::array<std::uint64_t, (B.rules + 63) / 64> always{};
-  std::array<std::uint32_t, max_states> order{}, fail{}, id{}, first_edge{}, edge_next{},
-      edge_cls{}, edge_to{};
+  std::array<std::uint32_t, max_nodes> prow{}, ecls{};
+  std::array<hd::rules_craw, B.syms> craw{};
 
   static constexpr fixed_analysis from(const hd::rules_analysis& a) {
     fixed_analysis f;
-    auto copy = [](auto& dst, const auto& src, std::size_t n) {
-      const auto* p = src.data();
-      auto* q = dst.data();
-      for (std::size_t i = 0; i < n; ++i) q[i] = p[i];
-    };
-    const hd::rules_dims& d = a.dims;
-    f.dims = d;
-    f.cls = a.cls;
-    f.stride = a.stride;
-    f.start = a.start;
-    f.first_out = a.first_out;
-    f.end_class = a.end_class;
-    f.states = a.states;
-    f.classes = a.classes;
-    copy(f.outs, a.outs, d.outs);
-    copy(f.out_atoms, a.out_atoms, d.out_atoms);
-    copy(f.atoms, a.atoms, d.atoms);
-    copy(f.globs, a.globs, d.globs);
-    copy(f.tokens, a.tokens, d.tokens);
-    copy(f.sets, a.sets, d.sets);
-    copy(f.crules, a.crules, d.crules);
-    copy(f.nodes, a.nodes, d.nodes);
-    copy(f.always, a.always, d.cand_words);
-    const std::size_t n = a.states;
-    copy(f.order, a.order, n);
-    copy(f.fail, a.fail, n);
-    copy(f.id, a.id, n);
-    copy(f.first_edge, a.first_edge, n);
-    copy(f.edge_next, a.edge_next, n - 1);
-    copy(f.edge_cls, a.edge_cls, n - 1);
-    copy(f.edge_to, a.edge_to, n - 1);
+    f.dims = a.dims;
+    hd::rules_copy_tables(f, a, a.dims);
     return f;
-  }
-  constexpr hd::rules_trie_view trie() const noexcept {
-    return {order.data(),     fail.data(),     id.data(),      first_edge.data(),
-            edge_next.data(), edge_cls.data(), edge_to.data(), states,
-            stride,           first_out};
   }
 };
 
 // The tables of a pattern list, built once per distinct list by the compiler.
 template <hd::rules_dims D>
 struct fixed_tables {
-  std::array<std::uint32_t, D.next> next{};
-  std::array<std::uint16_t, 256> cls{};
-  std::uint32_t stride = 0, start = 0, first_out = 0, end_class = 0;
-  std::array<hd::rules_out, D.outs> outs{};
-  std::array<std::uint32_t, D.out_atoms> out_atoms{};
+  hd::rules_header head{};
+  std::array<hd::rules_tnode, D.tnodes> tnodes{};
+  std::array<std::uint32_t, D.trow> trow{};
+  std::array<hd::rules_tout, D.touts> touts{};
+  std::array<std::uint32_t, D.tatoms> tatoms{};
+  std::array<char, D.text> text{};
+  std::array<hd::rules_clit, D.clits> clits{};
+  std::array<hd::rules_centry, D.centries> centries{};
+  std::array<std::uint32_t, D.cbkt> cbkt{};
+  std::array<std::uint64_t, D.cbits> cbits{};
+  std::array<std::uint32_t, D.cshort> cshort{};
   std::array<hd::rules_atom, D.atoms> atoms{};
   std::array<hd::rules_glob_ref, D.globs> globs{};
   std::array<hd::rules_glob_token, D.tokens> tokens{};
   std::array<hd::rules_byteset, D.sets> sets{};
   std::array<hd::rules_crule, D.crules> crules{};
   std::array<hd::rules_node, D.nodes> nodes{};
-  std::array<std::uint64_t, D.cand_words> always{};
-  std::uint32_t states = 0, classes = 0;
+  std::array<std::uint64_t, D.always> always{};
 
   template <class A>
   static constexpr fixed_tables from(const A& a) {
     fixed_tables f;
-    auto copy = [](auto& dst, const auto& src) {
-      const auto* p = src.data();
-      auto* q = dst.data();
-      for (std::size_t i = 0; i < dst.size(); ++i) q[i] = p[i];
-    };
-    hd::rules_fill(a.trie(), f.next.data());
-    f.cls = a.cls;
-    copy(f.outs, a.outs);
-    copy(f.out_atoms, a.out_atoms);
-    copy(f.atoms, a.atoms);
-    copy(f.globs, a.globs);
-    copy(f.tokens, a.tokens);
-    copy(f.sets, a.sets);
-    copy(f.crules, a.crules);
-    copy(f.nodes, a.nodes);
-    copy(f.always, a.always);
-    f.stride = a.stride;
-    f.start = a.start;
-    f.first_out = a.first_out;
-    f.end_class = a.end_class;
-    f.states = a.states;
-    f.classes = a.classes;
+    hd::rules_copy_tables(f, a, D);
+    hd::rules_fill(a, D, f.trow.data(), f.centries.data(), f.cbkt.data(), f.cbits.data());
     return f;
   }
-  constexpr hd::rules_view view() const noexcept {
-    return {next.data(),
-            cls.data(),
-            stride,
-            start,
-            first_out,
-            end_class,
-            outs.data(),
-            out_atoms.data(),
-            atoms.data(),
-            globs.data(),
-            tokens.data(),
-            sets.data(),
-            crules.data(),
-            nodes.data(),
-            always.data(),
-            static_cast<std::uint32_t>(D.cand_words),
-            static_cast<std::uint32_t>(D.atom_words)};
-  }
+  constexpr hd::rules_view view() const noexcept { return hd::rules_view_of(*this, D); }
 };
 
 template <class... P>
@@ -319,9 +255,9 @@ class ruleset {
     if constexpr (!valid_) {
       return std::nullopt;
     } else {
-      constexpr auto d = compiled::dims;
-      std::array<std::uint64_t, d.atom_words> hit{};
-      std::array<std::uint64_t, d.cand_words> cand{};
+      constexpr auto& h = compiled::tables.head;
+      std::array<std::uint64_t, h.atom_words> hit{};
+      std::array<std::uint64_t, h.cand_words> cand{};
       const std::uint32_t r =
           hotpath::detail::rules_run(compiled::view, s, hit.data(), cand.data());
       if (r == hotpath::detail::rules_none) return std::nullopt;
@@ -345,8 +281,8 @@ class ruleset {
     return patterns::template count_kind<K>();
   }
   // Automaton size: states and byte classes (for documentation and tests).
-  static constexpr std::size_t automaton_states() noexcept { return compiled::tables.states; }
-  static constexpr std::size_t byte_classes() noexcept { return compiled::tables.classes; }
+  static constexpr std::size_t automaton_states() noexcept { return compiled::tables.head.states; }
+  static constexpr std::size_t byte_classes() noexcept { return compiled::tables.head.classes; }
 
  private:
   std::array<value_type, sizeof...(Rules)> values_;
