@@ -564,36 +564,40 @@ constexpr void rules_lower(const rules_atom_src& a, const rules_glob_token* tok,
     set(false, 1, m - 1, false);
   } else {  // general glob: prefilter on one literal run, verify with the matcher
     l.verify = true;
-    // An anchored run costs a few trie steps, an inner one the unanchored filter: take the
-    // longer of the leading and the trailing run, else the longest inner run.
+    // Which run to look for: in shell-command globs the leading run is mostly the command
+    // name, shared by many rules, while trailing and inner runs name the specific target. So
+    // a trailing run scores its length + 8, a leading one its length, an inner one its length
+    // - 4 and only from 8 bytes on (the filter's stride follows the shortest unanchored
+    // literal). No literal at all: always a candidate (the forward root).
     std::uint32_t lead_e = 0, trail_b = m;
     while (lead_e < m && tok[lead_e].op == rules_tok_op::byte) ++lead_e;
     while (trail_b > 0 && tok[trail_b - 1].op == rules_tok_op::byte) --trail_b;
-    if (lead_e > 0 || trail_b < m) {
-      if (m - trail_b > lead_e)
-        set(false, trail_b, m, true);
-      else
-        set(true, 0, lead_e, false);
-      return;
-    }
-    std::uint32_t best_b = 0, best_e = 0;
-    for (std::uint32_t i = 0; i < m;) {
+    std::uint32_t in_b = 0, in_e = 0;
+    for (std::uint32_t i = lead_e; i < trail_b;) {
       if (tok[i].op != rules_tok_op::byte) {
         ++i;
         continue;
       }
       std::uint32_t e = i;
-      while (e < m && tok[e].op == rules_tok_op::byte) ++e;
-      if (e - i > best_e - best_b) {
-        best_b = i;
-        best_e = e;
+      while (e < trail_b && tok[e].op == rules_tok_op::byte) ++e;
+      if (e - i > in_e - in_b) {
+        in_b = i;
+        in_e = e;
       }
       i = e;
     }
-    if (best_e == best_b)
-      set(true, 0, 0, false);  // no literal at all: always a candidate
+    const std::uint32_t trail_score = trail_b < m ? m - trail_b + 8 : 0;
+    const std::uint32_t inner_score = in_e - in_b >= 8 ? in_e - in_b - 4 : 0;
+    if (trail_score != 0 && trail_score >= lead_e && trail_score >= inner_score)
+      set(false, trail_b, m, true);
+    else if (inner_score > lead_e)
+      set(false, in_b, in_e, false);
+    else if (lead_e != 0)
+      set(true, 0, lead_e, false);
+    else if (in_e != in_b)
+      set(false, in_b, in_e, false);
     else
-      set(false, best_b, best_e, false);
+      set(true, 0, 0, false);
   }
 }
 
