@@ -632,6 +632,16 @@ constexpr bool rules_eval_empty(const rules_node* nodes, std::size_t i) noexcept
   return false;
 }
 
+// How rarely a byte occurs in shell commands, roughly: digits, capitals and most punctuation
+// are rare, lower-case letters common, and space, '-', '/', '.', '_' the most common.
+constexpr std::uint32_t rules_byte_rarity(char ch) noexcept {
+  const auto c = static_cast<unsigned char>(ch);
+  if (c == ' ' || c == '-' || c == '/' || c == '.' || c == '_') return 0;
+  if (c >= 'a' && c <= 'z') return 1;
+  if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) return 3;
+  return 2;
+}
+
 // a[0, len) == b[0, len) for any len.
 constexpr bool rules_eq_any(const char* a, const char* b, std::size_t len) {
   if (len >= 4) return rules_eq(a, b, len);
@@ -989,7 +999,19 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
         out.cshort.data()[n_sh++] = id;
         continue;
       }
-      for (std::uint32_t o = 0; o < cstep; ++o)
+      // Any cstep consecutive offsets catch every occurrence (one of them falls on a sampled
+      // position): take the window of 4-grams that looks rarest in shell commands, so that
+      // common pieces such as " --" or "/srv" rarely lead to a comparison.
+      std::uint32_t best_k = 0, best_score = 0;
+      for (std::uint32_t k0 = 0; k0 + cstep + 3 <= len; ++k0) {
+        std::uint32_t score = 0;
+        for (std::uint32_t o = k0; o < k0 + cstep + 3; ++o) score += rules_byte_rarity(text[t + o]);
+        if (score >= best_score) {
+          best_score = score;
+          best_k = k0;
+        }
+      }
+      for (std::uint32_t o = best_k; o < best_k + cstep; ++o)
         out.craw.data()[k++] = {id, o, rules_hash4(rules_load32(text + t + o), cshift)};
     }
     out.dims.clits = n_clits;
