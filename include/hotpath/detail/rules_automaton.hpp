@@ -202,7 +202,7 @@ struct rules_header {
 // Sizes of a built program (a structural type: the compile-time tables are sized by it).
 struct rules_dims {
   std::size_t tnodes = 0, trow = 0, touts = 0, tatoms = 0, text = 0, clits = 0, centries = 0,
-              cbkt = 0, cbits = 0, cshort = 0, atoms = 0, globs = 0, tokens = 0, sets = 0,
+              cbkt = 0, cbits = 0, crank = 0, cshort = 0, atoms = 0, globs = 0, tokens = 0, sets = 0,
               crules = 0, nodes = 0, always = 0;
 };
 
@@ -216,8 +216,9 @@ struct rules_view {
   const char* text = nullptr;
   const rules_clit* clits = nullptr;
   const rules_centry* centries = nullptr;
-  const std::uint32_t* cbkt = nullptr;
-  const std::uint64_t* cbits = nullptr;
+  const std::uint32_t* cbkt = nullptr;   // entries of the k-th occupied bucket: [cbkt[k], cbkt[k+1])
+  const std::uint64_t* cbits = nullptr;  // occupied buckets
+  const std::uint32_t* crank = nullptr;  // occupied buckets before each word of cbits
   const std::uint32_t* cshort = nullptr;
   std::uint32_t n_cshort = 0;
   const rules_atom* atoms = nullptr;
@@ -253,6 +254,7 @@ constexpr void rules_each_table(D& d, S& s, const rules_dims& n, F&& f) {
     f(d.centries, s.centries, n.centries);
     f(d.cbkt, s.cbkt, n.cbkt);
     f(d.cbits, s.cbits, n.cbits);
+    f(d.crank, s.crank, n.crank);
   }
   if constexpr (requires { d.prow, s.prow; }) {  // rules_fill's inputs
     f(d.prow, s.prow, n.tnodes);
@@ -299,6 +301,7 @@ struct rules_program {
   std::vector<rules_centry> centries;
   std::vector<std::uint32_t> cbkt;
   std::vector<std::uint64_t> cbits;
+  std::vector<std::uint32_t> crank;
   std::vector<std::uint32_t> cshort;
   std::vector<rules_atom> atoms;
   std::vector<rules_glob_ref> globs;
@@ -1034,8 +1037,19 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
   d.tatoms = n_tatoms;
   d.text = n_text;
   d.centries = n_craw;
-  d.cbkt = (std::size_t{1} << bits) + 1;
   d.cbits = ((std::size_t{1} << bits) + 63) / 64;
+  d.crank = d.cbits;
+  {  // occupied buckets
+    rules_buf<std::uint64_t> seen(d.cbits);
+    std::size_t occupied = 0;
+    for (std::size_t i = 0; i < n_craw; ++i) {
+      const std::uint32_t h = out.craw.data()[i].hash;
+      std::uint64_t& w = seen.data()[h / 64];
+      occupied += ((w >> (h % 64)) & 1) == 0;
+      w |= std::uint64_t{1} << (h % 64);
+    }
+    d.cbkt = occupied + 1;
+  }
   d.cshort = n_cshort;
   d.atoms = n_patoms;
   d.globs = n_globs;
@@ -1047,24 +1061,38 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
   return out;
 }
 
-// Writes the trie rows (trow: dims.trow zeroed entries) and the filter's buckets (centries,
-// cbkt: dims.cbkt zeroed entries, cbits: dims.cbits zeroed words) from the analysis' prow, ecls
-// and craw (src: a rules_analysis or its compile-time copy).
+// Index of bucket h among the occupied ones (h must be occupied).
+constexpr std::uint32_t rules_bucket(const std::uint64_t* cbits, const std::uint32_t* crank,
+                                     std::uint32_t h) noexcept {
+  const std::uint64_t below = cbits[h / 64] & ((std::uint64_t{1} << (h % 64)) - 1);
+  return crank[h / 64] + static_cast<std::uint32_t>(std::popcount(below));
+}
+
+// Writes the trie rows (trow: dims.trow zeroed entries) and the filter's buckets (cbits:
+// dims.cbits zeroed words, crank, cbkt: dims.cbkt entries, centries) from the analysis' prow,
+// ecls and craw (src: a rules_analysis or its compile-time copy). Only occupied buckets get
+// an entry range, so the tables stay small however many hash bits the filter uses.
 template <class Src>
 constexpr void rules_fill(const Src& src, const rules_dims& d, std::uint32_t* trow,
-                          rules_centry* centries, std::uint32_t* cbkt, std::uint64_t* cbits) {
+                          rules_centry* centries, std::uint32_t* cbkt, std::uint64_t* cbits,
+                          std::uint32_t* crank) {
   const std::uint32_t* prow = src.prow.data();
   const std::uint32_t* ecls = src.ecls.data();
   for (std::uint32_t x = 2; x < d.tnodes; ++x) trow[prow[x] + ecls[x]] = x;
   const rules_craw* raw = src.craw.data();
   const std::size_t n = d.centries;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint32_t h = raw[i].hash;
-    ++cbkt[h];
-    cbits[h / 64] |= std::uint64_t{1} << (h % 64);
+  for (std::size_t i = 0; i < n; ++i) cbits[raw[i].hash / 64] |= std::uint64_t{1} << (raw[i].hash % 64);
+  std::uint32_t rank = 0;
+  for (std::size_t w = 0; w < d.crank; ++w) {
+    crank[w] = rank;
+    rank += static_cast<std::uint32_t>(std::popcount(cbits[w]));
   }
-  for (std::size_t h = 1; h < d.cbkt; ++h) cbkt[h] += cbkt[h - 1];  // end of bucket h
-  for (std::size_t i = n; i-- > 0;) centries[--cbkt[raw[i].hash]] = {raw[i].lit, raw[i].off};
+  for (std::size_t k = 0; k < d.cbkt; ++k) cbkt[k] = 0;
+  for (std::size_t i = 0; i < n; ++i) ++cbkt[rules_bucket(cbits, crank, raw[i].hash)];
+  for (std::size_t k = 1; k < d.cbkt; ++k) cbkt[k] += cbkt[k - 1];  // end of bucket k
+  for (std::size_t i = n; i-- > 0;)
+    centries[--cbkt[rules_bucket(cbits, crank, raw[i].hash)]] = {raw[i].lit, raw[i].off};
+  cbkt[d.cbkt - 1] = static_cast<std::uint32_t>(n);
 }
 
 // Analysis and tables in one go (the run-time path).
@@ -1078,7 +1106,9 @@ inline rules_program rules_build(const rules_spec& spec) {
   p.centries.assign(d.centries, rules_centry{});
   p.cbkt.assign(d.cbkt, 0u);
   p.cbits.assign(d.cbits, 0u);
-  rules_fill(a, d, p.trow.data(), p.centries.data(), p.cbkt.data(), p.cbits.data());
+  p.crank.assign(d.crank, 0u);
+  rules_fill(a, d, p.trow.data(), p.centries.data(), p.cbkt.data(), p.cbits.data(),
+             p.crank.data());
   return p;
 }
 
@@ -1166,7 +1196,8 @@ HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std
       for (std::size_t j = 0; j + 4 <= n; j += step) {
         const std::uint32_t h = rules_hash4(rules_load32(d + j), shift);
         if (((p.cbits[h / 64] >> (h % 64)) & 1) == 0) continue;
-        for (std::uint32_t e = p.cbkt[h]; e < p.cbkt[h + 1]; ++e) {
+        const std::uint32_t k = rules_bucket(p.cbits, p.crank, h);
+        for (std::uint32_t e = p.cbkt[k]; e < p.cbkt[k + 1]; ++e) {
           const rules_centry ce = p.centries[e];
           const rules_clit& l = p.clits[ce.lit];
           if (l.rank >= best || ce.off > j || j - ce.off + l.len > n) continue;

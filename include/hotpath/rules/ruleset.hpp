@@ -187,6 +187,7 @@ struct fixed_tables {
   std::array<hd::rules_centry, D.centries> centries{};
   std::array<std::uint32_t, D.cbkt> cbkt{};
   std::array<std::uint64_t, D.cbits> cbits{};
+  std::array<std::uint32_t, D.crank> crank{};
   std::array<std::uint32_t, D.cshort> cshort{};
   std::array<hd::rules_atom, D.atoms> atoms{};
   std::array<hd::rules_glob_ref, D.globs> globs{};
@@ -200,7 +201,8 @@ struct fixed_tables {
   static constexpr fixed_tables from(const A& a) {
     fixed_tables f;
     hd::rules_copy_tables(f, a, D);
-    hd::rules_fill(a, D, f.trow.data(), f.centries.data(), f.cbkt.data(), f.cbits.data());
+    hd::rules_fill(a, D, f.trow.data(), f.centries.data(), f.cbkt.data(), f.cbits.data(),
+                   f.crank.data());
     return f;
   }
   constexpr hd::rules_view view() const noexcept { return hd::rules_view_of(*this, D); }
