@@ -268,12 +268,20 @@ TEST(RulesStatic, AgreesWithDynamicOnLongLiterals) {
   d.add(kind::glob, "*AWS_SECRET_ACCESS_KEY=*", 5);
   d.add(kind::contains, "abc", 6);
   d.add(kind::glob, "curl -fsSL https://*.example.com/* | sh", 7);
-  const std::vector<std::string> inputs = {
-      "kubectl rollout restart deploy/app0", "kubectl rollout restart deploy/app",
-      "docker system prune -af --filter label=x", "a --namespace=production-eu",
-      "x --password=hunter2", "git push me --force-with-lease origin/main",
-      "AWS_SECRET_ACCESS_KEY=", "abc", "ab", "curl -fsSL https://a.example.com/x | sh",
-      "curl -fsSL https://a.example.com/x | bash", "", "--password=hunter", "zzzzzzzzzzzzzzzzzzzz"};
+  const std::vector<std::string> inputs = {"kubectl rollout restart deploy/app0",
+                                           "kubectl rollout restart deploy/app",
+                                           "docker system prune -af --filter label=x",
+                                           "a --namespace=production-eu",
+                                           "x --password=hunter2",
+                                           "git push me --force-with-lease origin/main",
+                                           "AWS_SECRET_ACCESS_KEY=",
+                                           "abc",
+                                           "ab",
+                                           "curl -fsSL https://a.example.com/x | sh",
+                                           "curl -fsSL https://a.example.com/x | bash",
+                                           "",
+                                           "--password=hunter",
+                                           "zzzzzzzzzzzzzzzzzzzz"};
   for (const auto& s : inputs) {
     const auto want = d.match_index(s);
     EXPECT_EQ(longs.match_index(s), want) << s;

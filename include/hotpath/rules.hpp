@@ -1,7 +1,7 @@
 // hotpath/rules.hpp: rule matchers — first-match-wins rule sets over exact / prefix / suffix /
-// contains / glob patterns and their combinations, compiled into one Aho-Corasick automaton
-// (at compile time for rules::ruleset, at run time for rules::dynamic_ruleset). See
-// docs/rules.md.
+// contains / glob patterns and their combinations, compiled into anchored tries and a sampled
+// substring filter (at compile time for rules::ruleset, at run time for
+// rules::dynamic_ruleset). See docs/rules.md.
 //
 // Example:
 //   enum class verdict { allow, deny, ask };

@@ -154,13 +154,13 @@ struct rules_crule {
 // The path from the root to the node spells text[text, text + depth) (forward) or
 // text[text - depth, text) read backwards (reverse).
 struct rules_tnode {
-  std::uint32_t row = 0;             // premultiplied offset of its child row in trow (0: none)
-  std::uint32_t depth = 0;           // bytes from the anchor
-  std::uint32_t text = 0;            // where a literal through this node starts (ends: reverse)
+  std::uint32_t row = 0;               // premultiplied offset of its child row in trow (0: none)
+  std::uint32_t depth = 0;             // bytes from the anchor
+  std::uint32_t text = 0;              // where a literal through this node starts (ends: reverse)
   std::uint32_t pre_min = rules_none;  // lowest simple rule ending here or at an ancestor
   std::uint32_t end_min = rules_none;  // forward: lowest simple exact rule ending exactly here
-  std::uint32_t out = rules_none;    // complex atoms here or at ancestors (touts chain)
-  std::uint32_t eout = rules_none;   // forward: complex atoms that also need the input end here
+  std::uint32_t out = rules_none;      // complex atoms here or at ancestors (touts chain)
+  std::uint32_t eout = rules_none;     // forward: complex atoms that also need the input end here
 };
 
 // Complex atoms of one trie node, chained to the nearest ancestor that has some.
@@ -172,9 +172,9 @@ struct rules_tout {
 // An unanchored literal (contains, inner glob run).
 struct rules_clit {
   std::uint32_t text = 0, len = 0;
-  std::uint32_t rank = 0;             // rule index (simple) or the complex rule's index
-  std::uint32_t rule = rules_none;    // simple rule decided by a hit, or none
-  std::uint32_t atom = rules_none;    // complex atom fed by a hit, or none
+  std::uint32_t rank = 0;           // rule index (simple) or the complex rule's index
+  std::uint32_t rule = rules_none;  // simple rule decided by a hit, or none
+  std::uint32_t atom = rules_none;  // complex atom fed by a hit, or none
 };
 
 // A filter bucket entry: literal `lit` may start `off` bytes before the sampled position.
@@ -202,8 +202,8 @@ struct rules_header {
 // Sizes of a built program (a structural type: the compile-time tables are sized by it).
 struct rules_dims {
   std::size_t tnodes = 0, trow = 0, touts = 0, tatoms = 0, text = 0, clits = 0, centries = 0,
-              cbkt = 0, cbits = 0, crank = 0, cshort = 0, atoms = 0, globs = 0, tokens = 0, sets = 0,
-              crules = 0, nodes = 0, always = 0;
+              cbkt = 0, cbits = 0, crank = 0, cshort = 0, atoms = 0, globs = 0, tokens = 0,
+              sets = 0, crules = 0, nodes = 0, always = 0;
 };
 
 // Non-owning view of the tables: what the matcher reads.
@@ -216,7 +216,7 @@ struct rules_view {
   const char* text = nullptr;
   const rules_clit* clits = nullptr;
   const rules_centry* centries = nullptr;
-  const std::uint32_t* cbkt = nullptr;   // entries of the k-th occupied bucket: [cbkt[k], cbkt[k+1])
+  const std::uint32_t* cbkt = nullptr;  // entries of the k-th occupied bucket: [cbkt[k], cbkt[k+1])
   const std::uint64_t* cbits = nullptr;  // occupied buckets
   const std::uint32_t* crank = nullptr;  // occupied buckets before each word of cbits
   const std::uint32_t* cshort = nullptr;
@@ -455,8 +455,7 @@ inline std::uint32_t rules_walk_fwd(const rules_view& p, const char* d, std::siz
   std::uint32_t nd = 0;
   std::size_t i = 0;
   while (i < n) {
-    const std::uint32_t c =
-        p.trow[tn[nd].row + p.head.cls[static_cast<unsigned char>(d[i])]];
+    const std::uint32_t c = p.trow[tn[nd].row + p.head.cls[static_cast<unsigned char>(d[i])]];
     if (c == 0) break;
     const std::size_t dep = tn[c].depth;
     if (dep > n || !rules_eq_fwd(d, p.text + tn[c].text, i + 1, dep)) break;
@@ -477,8 +476,7 @@ inline std::uint32_t rules_walk_rev(const rules_view& p, const char* d, std::siz
         p.trow[tn[nd].row + p.head.cls[static_cast<unsigned char>(d[n - 1 - i])]];
     if (c == 0) break;
     const std::size_t dep = tn[c].depth;
-    if (dep > n || !rules_eq_back(d + n - dep, p.text + tn[c].text - dep, dep - i - 1, dep))
-      break;
+    if (dep > n || !rules_eq_back(d + n - dep, p.text + tn[c].text - dep, dep - i - 1, dep)) break;
     nd = c;
     i = dep;
   }
@@ -504,10 +502,9 @@ constexpr bool rules_eq(const char* a, const char* b, std::size_t len) {
   }
 }
 
-// An atom reduced to one automaton literal: optional BEGIN, a run of bytes (text[b, e) of the
-// pattern, or glob tokens [b, e) for globs), optional END. Globs that the literal does not
-// decide keep their parsed tokens for verification. Nothing is copied: the symbols are read
-// straight from the pattern while inserting into the trie.
+// An atom reduced to one literal: a run of bytes (text[b, e) of the pattern, or glob tokens
+// [b, e) for globs), anchored at the input's start (begin), end (end), both or neither.
+// Globs that the literal does not decide keep their parsed tokens for verification.
 struct rules_lowered {
   std::uint32_t b = 0, e = 0;
   bool from_tokens = false, begin = false, end = false, verify = false;
@@ -533,7 +530,7 @@ constexpr void rules_lower(const rules_atom_src& a, const rules_glob_token* tok,
       l.e = n;
       return;
     case rules_kind::contains:
-      l.begin = n == 0;  // every input contains "": the literal BEGIN
+      l.begin = n == 0;  // every input contains "": the empty prefix
       l.e = n;
       return;
     case rules_kind::glob:
@@ -1081,7 +1078,8 @@ constexpr void rules_fill(const Src& src, const rules_dims& d, std::uint32_t* tr
   for (std::uint32_t x = 2; x < d.tnodes; ++x) trow[prow[x] + ecls[x]] = x;
   const rules_craw* raw = src.craw.data();
   const std::size_t n = d.centries;
-  for (std::size_t i = 0; i < n; ++i) cbits[raw[i].hash / 64] |= std::uint64_t{1} << (raw[i].hash % 64);
+  for (std::size_t i = 0; i < n; ++i)
+    cbits[raw[i].hash / 64] |= std::uint64_t{1} << (raw[i].hash % 64);
   std::uint32_t rank = 0;
   for (std::size_t w = 0; w < d.crank; ++w) {
     crank[w] = rank;
@@ -1107,8 +1105,7 @@ inline rules_program rules_build(const rules_spec& spec) {
   p.cbkt.assign(d.cbkt, 0u);
   p.cbits.assign(d.cbits, 0u);
   p.crank.assign(d.crank, 0u);
-  rules_fill(a, d, p.trow.data(), p.centries.data(), p.cbkt.data(), p.cbits.data(),
-             p.crank.data());
+  rules_fill(a, d, p.trow.data(), p.centries.data(), p.cbkt.data(), p.cbits.data(), p.crank.data());
   return p;
 }
 
@@ -1145,8 +1142,9 @@ constexpr bool rules_eval(const rules_view& p, std::size_t i, std::string_view s
 
 // Index of the first rule (declaration order) that matches s, or rules_none. `hit` must have
 // p.head.atom_words zeroed words and `cand` p.head.cand_words words (overwritten).
-HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std::string_view s, std::uint64_t* hit,
-                                  std::uint64_t* cand) noexcept {
+HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std::string_view s,
+                                                        std::uint64_t* hit,
+                                                        std::uint64_t* cand) noexcept {
   const char* const d = s.data();
   const std::size_t n = s.size();
   const rules_tnode* const tn = p.tnodes;
@@ -1207,8 +1205,7 @@ HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std
     }
     for (std::uint32_t k = 0; k < p.n_cshort; ++k) {
       const rules_clit& l = p.clits[p.cshort[k]];
-      if (l.rank < best && s.find(std::string_view(p.text + l.text, l.len)) != s.npos)
-        on_clit(l);
+      if (l.rank < best && s.find(std::string_view(p.text + l.text, l.len)) != s.npos) on_clit(l);
     }
   }
 

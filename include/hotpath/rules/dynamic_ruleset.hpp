@@ -4,9 +4,9 @@
 // What: add(kind, pattern, value) appends a rule; match(s) / match_index(s) return the first
 // matching rule in insertion order. A malformed glob throws std::invalid_argument naming the
 // pattern, its offset and the problem.
-// Differs from rules::ruleset: the automaton is built at run time (on the first match after
-// an add, or by compile()), in O(total literal length x byte classes).
-// Performance: matching is the same table walk as the compile-time set (the tables are read
+// Differs from rules::ruleset: the tables are built at run time (on the first match after
+// an add, or by compile()), in O(total literal length + trie nodes x byte classes).
+// Performance: matching is the same code as the compile-time set (the tables are read
 // through a pointer instead of being constants); no allocation for up to 1024 complex rules.
 // Example:
 //   hotpath::rules::dynamic_ruleset<verdict> rs;
@@ -83,8 +83,8 @@ class dynamic_ruleset {
     return rules_.size() - 1;
   }
 
-  // Builds the automaton now (otherwise the first match after an add builds it).
-  // O(total literal length x byte classes); throws std::bad_alloc.
+  // Builds the tables now (otherwise the first match after an add builds them).
+  // O(total literal length + trie nodes x byte classes); throws std::bad_alloc.
   void compile() const { (void)tables(); }
 
   // Index of the first rule that matches s. O(|s|) plus candidate glob checks; thread-safe
@@ -116,7 +116,7 @@ class dynamic_ruleset {
   std::size_t size() const noexcept { return rules_.size(); }
   bool empty() const noexcept { return rules_.empty(); }
   const Value& value(std::size_t i) const noexcept { return values_[i]; }
-  // Automaton statistics (builds the tables if needed).
+  // Table statistics: trie nodes and byte classes (builds the tables if needed).
   std::size_t automaton_states() const { return rules_.empty() ? 0 : tables().prog.head.states; }
   std::size_t byte_classes() const { return rules_.empty() ? 0 : tables().prog.head.classes; }
 
