@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -21,11 +22,17 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 namespace {
 
@@ -138,6 +145,8 @@ class interner_typed : public ::testing::Test {};
 using interner_types =
     ::testing::Types<hotpath::interner, hotpath::concurrent_interner,
                      hotpath::basic_interner<hotpath::fixed_seed_xxh3<7>>,
+                     hotpath::basic_interner<hotpath::fixed_seed_mix<7>>,
+                     hotpath::basic_interner<hotpath::seeded_xxh3, hotpath::sharded<2>>,
                      hotpath::basic_interner<hotpath::sharded<1>, hotpath::malloc_upstream>,
                      hotpath::basic_interner<hotpath::sharded<4>, hotpath::fixed_seed_xxh3<>>>;
 TYPED_TEST_SUITE(interner_typed, interner_types);
@@ -352,6 +361,130 @@ TEST(interner_hash, seeded_per_instance_by_default) {
   EXPECT_EQ(c.hash_function()("same"), d.hash_function()("same"));
   static_assert(hotpath::interner_hash<hotpath::seeded_xxh3>);
   static_assert(hotpath::interner_hash<hotpath::fixed_seed_xxh3<>>);
+  static_assert(hotpath::interner_hash<hotpath::seeded_mix>);
+  static_assert(hotpath::interner_hash<hotpath::fixed_seed_mix<>>);
+  static_assert(std::is_same_v<hotpath::interner::hash_type, hotpath::seeded_mix>);
+  hotpath::basic_interner<hotpath::fixed_seed_mix<9>> e;
+  hotpath::basic_interner<hotpath::fixed_seed_mix<9>> f;
+  EXPECT_EQ(e.hash_function()("same"), f.hash_function()("same"));
+  EXPECT_EQ(hotpath::seeded_mix(5)("same"), hotpath::seeded_mix(5)("same"));
+  EXPECT_NE(hotpath::seeded_mix(5)("same"), hotpath::seeded_mix(6)("same"));
+}
+
+// The mix hash: 1 to 16 bytes go through the 16-byte key (read past the string within its
+// page where allowed), others through XXH3; every way must give one value per string, and
+// a string must never equal its prefix padded with NULs.
+TEST(interner_hash, mix_hash_is_a_function_of_the_bytes_and_length) {
+  const hotpath::fixed_seed_mix<3> h;
+  std::mt19937_64 rng(11);
+  // The same bytes at every offset of a buffer (different bytes around them) hash alike.
+  std::vector<char> buf(4096 * 2 + 64);
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string s(n, '\0');
+    for (auto& c : s) c = static_cast<char>(rng());
+    const std::uint64_t want = h(s);
+    for (std::size_t off = 0; off + n <= buf.size(); off += 37) {
+      for (auto& c : buf) c = static_cast<char>(rng());
+      std::memcpy(buf.data() + off, s.data(), n);
+      ASSERT_EQ(h(std::string_view(buf.data() + off, n)), want) << n << " " << off;
+    }
+  }
+  // NUL padding and length are part of the key.
+  std::set<std::uint64_t> seen;
+  for (std::size_t n = 0; n <= 17; ++n) EXPECT_TRUE(seen.insert(h(std::string(n, '\0'))).second);
+  EXPECT_NE(h(std::string_view("ab", 2)), h(std::string_view("ab\0", 3)));
+  // No 64-bit collision among 200k distinct short strings, and the index's high bits spread.
+  std::unordered_set<std::uint64_t> all;
+  std::vector<std::size_t> buckets(256);
+  std::unordered_set<std::string> strings;
+  while (strings.size() < 200000) {
+    std::string t(1 + rng() % 16, 'a');
+    for (auto& c : t) c = static_cast<char>('a' + rng() % 4);  // low-entropy bytes
+    strings.insert(t);
+  }
+  for (const auto& t : strings) {
+    const std::uint64_t v = h(t);
+    EXPECT_TRUE(all.insert(v).second) << t;
+    ++buckets[v >> 56];
+  }
+  for (std::size_t b : buckets) {  // expected 781 per bucket
+    EXPECT_GT(b, 600u);
+    EXPECT_LT(b, 1000u);
+  }
+}
+
+#if defined(__linux__)
+// Strings of 1 to 16 bytes that end right before an unmapped page: the short paths (hash and
+// comparison) must not read past the page, and must still find them.
+TEST(interner_hash, short_strings_at_a_page_end_do_not_fault) {
+  const long page = sysconf(_SC_PAGESIZE);
+  void* mem = mmap(nullptr, static_cast<std::size_t>(2 * page), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(mem, MAP_FAILED);
+  char* guard = static_cast<char*>(mem) + page;
+  ASSERT_EQ(mprotect(guard, static_cast<std::size_t>(page), PROT_NONE), 0);
+  hotpath::basic_interner<hotpath::fixed_seed_mix<1>> in;
+  hotpath::basic_interner<hotpath::fixed_seed_xxh3<1>> in_xxh3;
+  std::vector<hotpath::symbol> syms;
+  for (std::size_t n = 1; n <= 16; ++n) {
+    char* p = guard - n;
+    std::memset(p, static_cast<int>('a' + n), n);
+    const std::string_view s(p, n);
+    syms.push_back(in.intern(s));
+    EXPECT_EQ(in.find(std::string(s)), syms.back());
+    EXPECT_EQ(in.find(s), syms.back());
+    EXPECT_EQ(in.resolve(syms.back()), s);
+    const hotpath::symbol x = in_xxh3.intern(s);
+    EXPECT_EQ(in_xxh3.find(s), x);
+    EXPECT_EQ(hotpath::fixed_seed_mix<1>{}(s), hotpath::fixed_seed_mix<1>{}(std::string(s)));
+  }
+  for (std::size_t n = 1; n <= 16; ++n) {  // the loop above overwrote shorter ones: rewrite
+    std::memset(guard - n, static_cast<int>('a' + n), n);
+    EXPECT_EQ(in.find(std::string_view(guard - n, n)), syms[n - 1]);
+    EXPECT_TRUE(in_xxh3.find(std::string_view(guard - n, n)).has_value());
+  }
+  munmap(mem, static_cast<std::size_t>(2 * page));
+}
+#endif
+
+// Strings that differ only in their last byte, or only in length (NUL padding), at every
+// short length: the masked comparison must tell them apart.
+TEST(interner_hash, short_comparison_sees_every_byte_and_the_length) {
+  struct same_hash {  // every string in one probe run, so comparisons decide everything
+    using interner_policy_kind = hotpath::detail::interner_hash_kind;
+    std::uint64_t operator()(std::string_view) const noexcept { return 0x9876543200000000ull; }
+  };
+  hotpath::basic_interner<same_hash> in;
+  reference_interner ref;
+  std::vector<std::string> all;
+  for (std::size_t n = 0; n <= 18; ++n) {
+    std::string base(n, 'q');
+    all.push_back(base);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string t = base;
+      t[i] = 'r';
+      all.push_back(t);
+      t[i] = '\0';
+      all.push_back(t);
+    }
+    all.push_back(base + std::string(1, '\0'));
+  }
+  for (const auto& t : all) ASSERT_EQ(in.intern(t).id(), ref.intern(t)) << t.size();
+  for (const auto& t : all) ASSERT_EQ(in.find(t)->id(), *ref.find(t));
+  EXPECT_EQ(in.size(), ref.strings.size());
+}
+
+// find()'s optional is built from one word where the library allows it; both cases must
+// round-trip.
+TEST(interner_hash, find_returns_engaged_and_empty_optionals) {
+  const std::optional<hotpath::symbol> hit = hotpath::detail::interner_optional(42);
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->id(), 42u);
+  EXPECT_FALSE(hotpath::detail::interner_optional(hotpath::detail::interner_empty_id));
+  hotpath::interner in;
+  const auto a = in.intern("a");
+  EXPECT_EQ(in.find("a"), a);
+  EXPECT_EQ(in.find("b"), std::nullopt);
 }
 
 // Every string lands in one probe run (constant hash): still correct, only slower.

@@ -19,12 +19,16 @@
 //   needs a chunk of its own also closes the current regular chunk.
 // - resolve() is then two loads from one cache line (pos[i], pos[i + 1]) and one page-table
 //   load from L1; a probe that compares bytes adds the string's line.
+// - Every chunk has 16 readable bytes (zeroed) past its end, so that 16 bytes can be loaded at
+//   any string's start: a string of 1 to 16 bytes is compared as two masked 8-byte words
+//   against the looked-up string's key, with no branch on its length (interner_short.hpp).
 // - Limit: 2^32 - 2^16 bytes of position space (strings, NULs and chunk tails); beyond it
 //   push() throws std::length_error.
 #ifndef HOTPATH_DETAIL_INTERNER_STRINGS_HPP
 #define HOTPATH_DETAIL_INTERNER_STRINGS_HPP
 
 #include <hotpath/detail/config.hpp>
+#include <hotpath/detail/interner_short.hpp>
 #include <hotpath/detail/interner_table.hpp>
 
 #include <algorithm>
@@ -50,6 +54,7 @@ class interner_strings {
   static constexpr std::uint32_t max_pages = 0xFFFF;  // every fill end stays < UINT32_MAX
   static constexpr std::size_t first_chunk = 4096;
   static constexpr std::uint32_t no_next = 0xFFFFFFFFu;  // pos[size]
+  static constexpr std::size_t chunk_pad = 16;  // readable bytes past a chunk's end
 
   // Per page (one allocation, three arrays): the address of position 0 as an integer
   // (address of the page's offset 0 minus page << 16, so position -> address is one add), the
@@ -80,7 +85,11 @@ class interner_strings {
   [[nodiscard]] HOTPATH_ALWAYS_INLINE bool equals(std::uint32_t id,
                                                   std::string_view s) const noexcept {
     const std::string_view v = view(id);
-    return v.size() == s.size() && interner_bytes_equal(v.data(), s.data(), s.size());
+    if (v.size() != s.size()) return false;
+    if (HOTPATH_LIKELY(s.size() - 1 < 16)) {  // 16 bytes are readable at v.data()
+      return interner_key_equal(v.data(), s.size(), interner_key(s.data(), s.size()));
+    }
+    return interner_bytes_equal(v.data(), s.data(), s.size());
   }
 
   // Appends s (with a NUL) as the string of id, which is the number of earlier push() calls.
@@ -150,18 +159,19 @@ class interner_strings {
     const std::size_t span = (size + page_size - 1) >> page_bits;       // pages it takes
     if (span > max_pages - pages_used_) interner_throw_store_full();
     if (pages_used_ + span > page_cap_) grow_pages(pages_used_ + span, up);
-    void* mem = up.allocate(size);
+    void* mem = up.allocate(size + chunk_pad);
     if (mem == nullptr) throw std::bad_alloc();
+    std::memset(static_cast<char*>(mem) + size, 0, chunk_pad);
     const std::uint32_t first = pages_used_;
     const std::uintptr_t adjust =
         reinterpret_cast<std::uintptr_t>(mem) - (std::uintptr_t{first} << page_bits);
     for (std::size_t j = 0; j < span; ++j) {  // position (first + j) << 16 is mem + j * 64 KiB
       adjust_[first + j] = adjust;
       fill_end_[first + j] = first << page_bits;
-      chunk_size_[first + j] = j == 0 ? static_cast<std::uint32_t>(size) : 0u;
+      chunk_size_[first + j] = j == 0 ? static_cast<std::uint32_t>(size + chunk_pad) : 0u;
     }
     pages_used_ = static_cast<std::uint32_t>(first + span);
-    chunk_bytes_ += size;
+    chunk_bytes_ += size + chunk_pad;
     cur_ = static_cast<char*>(mem);
     room_ = size;
     fill_ = first << page_bits;

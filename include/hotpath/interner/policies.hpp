@@ -13,6 +13,7 @@
 #define HOTPATH_INTERNER_POLICIES_HPP
 
 #include <hotpath/detail/config.hpp>
+#include <hotpath/detail/interner_short.hpp>
 #include <hotpath/detail/xxh.hpp>
 
 #include <atomic>
@@ -33,10 +34,7 @@ struct interner_threading_kind {};
 struct interner_limits_kind {};
 
 inline std::uint64_t interner_mix64(std::uint64_t x) noexcept {  // splitmix64 finaliser
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
+  return interner_splitmix(x);
 }
 
 // A fresh 64-bit seed per call: one std::random_device draw per process, mixed with a counter,
@@ -63,6 +61,15 @@ HOTPATH_ALWAYS_INLINE std::uint64_t interner_xxh3(std::string_view s, std::uint6
                               seed);
   }
   return xxh3_64(s.data(), s.size(), seed);
+}
+
+// The mix hash: 1 to 16 bytes through their key (detail/interner_short.hpp), others XXH3.
+HOTPATH_ALWAYS_INLINE std::uint64_t interner_mix(std::string_view s, std::uint64_t seed,
+                                                 const interner_mix_secret& secret) noexcept {
+  if (HOTPATH_LIKELY(s.size() - 1 < 16)) {
+    return interner_mix_key(interner_key(s.data(), s.size()), s.size(), secret);
+  }
+  return interner_xxh3(s, seed);
 }
 
 }  // namespace detail
@@ -96,6 +103,40 @@ struct fixed_seed_xxh3 {
   [[nodiscard]] HOTPATH_ALWAYS_INLINE std::uint64_t operator()(std::string_view s) const noexcept {
     return detail::interner_xxh3(s, Seed);
   }
+};
+
+// The mix hash with a seed drawn per instance: strings of 1 to 16 bytes (most identifiers)
+// are hashed as two words by two folded 64x64->128 multiplies with per-seed secret words, with
+// no branch on their length (XXH3 branches on 1-3 / 4-8 / 9-16 bytes, which mispredict on a
+// token stream: 3.8 ns per XXH3 on the benchmark corpus, 2.2 ns with the tokens sorted by
+// length); the empty string and longer ones use seeded XXH3. Not a cryptographic function.
+// The secret words come from the seed, so inputs cannot be aimed at one probe sequence
+// without observing the process (as with seeded_xxh3).
+struct seeded_mix {
+  using interner_policy_kind = detail::interner_hash_kind;
+  seeded_mix() noexcept : seeded_mix(detail::interner_fresh_seed()) {}
+  explicit seeded_mix(std::uint64_t seed) noexcept
+      : seed_(seed), secret_(detail::interner_make_secret(seed)) {}
+  [[nodiscard]] HOTPATH_ALWAYS_INLINE std::uint64_t operator()(std::string_view s) const noexcept {
+    return detail::interner_mix(s, seed_, secret_);
+  }
+  [[nodiscard]] std::uint64_t seed() const noexcept { return seed_; }
+
+ private:
+  std::uint64_t seed_;
+  detail::interner_mix_secret secret_;
+};
+
+// The mix hash with a fixed seed: reproducible layouts (tests, benchmarks). Trusted input only.
+template <std::uint64_t Seed = 0>
+struct fixed_seed_mix {
+  using interner_policy_kind = detail::interner_hash_kind;
+  [[nodiscard]] HOTPATH_ALWAYS_INLINE std::uint64_t operator()(std::string_view s) const noexcept {
+    return detail::interner_mix(s, Seed, secret);
+  }
+
+ private:
+  static constexpr detail::interner_mix_secret secret = detail::interner_make_secret(Seed);
 };
 
 // ---------------------------------------------------------------------------------------------
