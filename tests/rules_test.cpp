@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -221,6 +222,7 @@ TEST(RulesDynamic, AgreesWithNaiveLoopOnLongLiterals) {
   std::size_t compared = 0, matched = 0;
   for (int set = 0; set < 300; ++set) {
     std::vector<std::string> pool;
+    pool.reserve(30);
     for (int i = 0; i < 30; ++i) pool.push_back(word(48));
     auto piece = [&] {
       const std::string& w = pool[rng() % pool.size()];
@@ -238,7 +240,7 @@ TEST(RulesDynamic, AgreesWithNaiveLoopOnLongLiterals) {
           const std::size_t at = p.empty() ? 0 : rng() % (p.size() + 1);
           p.insert(at, rng() % 3 == 0 ? "?" : "*");
         }
-        if (rng() % 2) p = "*" + p;
+        if (rng() % 2) p.insert(0, 1, '*');
         if (rng() % 2) p += "*";
       }
       dyn.add(k, p, static_cast<int>(rs.size()));
@@ -246,7 +248,12 @@ TEST(RulesDynamic, AgreesWithNaiveLoopOnLongLiterals) {
     }
     for (int q = 0; q < 200; ++q) {
       std::string s = pool[rng() % pool.size()];
-      if (rng() % 2) s = piece() + s + piece();
+      if (rng() % 2) {
+        std::string t = piece();
+        t += s;
+        t += piece();
+        s = std::move(t);
+      }
       const auto ref = naive(rs, s);
       ASSERT_EQ(dyn.match_index(s), ref) << "set " << set << " input \"" << s << "\"";
       ++compared;

@@ -340,7 +340,8 @@ constexpr rules_bounds rules_bounds_of(const rules_spec& spec) noexcept {
     b.syms += a[i].text.size();
     if (a[i].kind == rules_kind::glob) b.glob_text += a[i].text.size();
   }
-  b.syms += b.glob_text + 2 * rules_text_pad;  // + the globs' leading and trailing runs
+  b.syms +=
+      b.glob_text + 2 * std::size_t{rules_text_pad};  // + the globs' leading and trailing runs
   return b;
 }
 
@@ -590,9 +591,7 @@ constexpr void rules_lower(const rules_atom_src& a, const rules_glob_token* tok,
     const std::uint32_t inner_score = in_e - in_b >= 8 ? in_e - in_b - 4 : 0;
     if (trail_score != 0 && trail_score >= lead_e && trail_score >= inner_score)
       set(false, trail_b, m, true);
-    else if (inner_score > lead_e)
-      set(false, in_b, in_e, false);
-    else if (lead_e != 0)
+    else if (lead_e != 0 && inner_score <= lead_e)
       set(true, 0, lead_e, false);
     else if (in_e != in_b)
       set(false, in_b, in_e, false);
@@ -917,7 +916,7 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
   for (std::size_t i = 0; i < n_lits; ++i)
     if (lit_atom[i] != rules_none && where[i] != unanchored) ++cnt[slot_of(i) + 1];
   for (std::uint32_t s = 0; s < 2 * n_nodes; ++s) cnt[s + 1] += cnt[s];
-  const std::uint32_t n_tatoms = cnt[2 * n_nodes];
+  const std::uint32_t n_tatoms = cnt[2 * std::size_t{n_nodes}];
   out.tatoms = rules_buf<std::uint32_t>(n_atoms);
   {
     rules_buf<std::uint32_t> fill_buf(2 * std::size_t{n_nodes}, rules_uninit);
@@ -959,12 +958,13 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
     r.pre_min = std::min(own[x], up_min);
     r.end_min = eown[x];
     r.out = up_out;
-    if (cnt[2 * x + 1] != cnt[2 * x]) {
-      touts[n_touts] = {cnt[2 * x], cnt[2 * x + 1], up_out};
+    const std::size_t sx = 2 * std::size_t{x};
+    if (cnt[sx + 1] != cnt[sx]) {
+      touts[n_touts] = {cnt[sx], cnt[sx + 1], up_out};
       r.out = n_touts++;
     }
-    if (cnt[2 * x + 2] != cnt[2 * x + 1]) {
-      touts[n_touts] = {cnt[2 * x + 1], cnt[2 * x + 2], rules_none};
+    if (cnt[sx + 2] != cnt[sx + 1]) {
+      touts[n_touts] = {cnt[sx + 1], cnt[sx + 2], rules_none};
       r.eout = n_touts++;
     }
     for (std::uint32_t ch = first[x]; ch != rules_none; ch = sib[ch]) {
@@ -1205,7 +1205,9 @@ HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std
     }
     for (std::uint32_t k = 0; k < p.n_cshort; ++k) {
       const rules_clit& l = p.clits[p.cshort[k]];
-      if (l.rank < best && s.find(std::string_view(p.text + l.text, l.len)) != s.npos) on_clit(l);
+      if (l.rank < best &&
+          s.find(std::string_view(p.text + l.text, l.len)) != std::string_view::npos)
+        on_clit(l);
     }
   }
 
