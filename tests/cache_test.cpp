@@ -7,15 +7,18 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
+#include <climits>
 #include <cstdint>
 #include <cstdlib>
 #include <list>
 #include <new>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -607,6 +610,267 @@ TEST(CacheTest, StatefulWeigherAndManyEntries) {
   for (int i = 0; i < 5000; ++i) c.put(i, i);
   EXPECT_EQ(c.size(), 1000u);
   EXPECT_EQ(c.total_weight(), 3000u);
+}
+
+// ---- differential test of every eviction path ------------------------------------------------
+// A reference LRU with weights, expire-after-write and the cache's documented rules: expired
+// entries leave lazily (on get/put/erase/get_or_insert_with of their key, when they reach the
+// eviction end, and in purge_expired), an entry heavier than the capacity is rejected, a
+// reassignment that outweighs the capacity removes the key, resize evicts from the LRU end.
+// Every listener call (key, value, cause), every result and the stats must agree.
+struct ref_event {
+  std::uint64_t key;
+  std::uint64_t value;
+  eviction_cause cause;
+  bool operator==(const ref_event&) const = default;
+};
+
+class ref_full_lru {
+  struct entry {
+    std::uint64_t key;
+    std::uint64_t value;
+    std::size_t weight;
+    std::int64_t deadline;
+  };
+  using iter = std::list<entry>::iterator;
+
+ public:
+  ref_full_lru(std::size_t cap, bool weighted, std::int64_t ttl, const std::int64_t* now)
+      : cap_(cap), weighted_(weighted), ttl_(ttl), now_(now) {}
+  std::size_t weigh(std::uint64_t v) const { return weighted_ ? 1 + v % 5 : 1; }
+
+  const std::uint64_t* get(std::uint64_t k) {
+    auto it = find_live(k);
+    if (it == list_.end()) {
+      ++stats.misses;
+      return nullptr;
+    }
+    list_.splice(list_.begin(), list_, it);
+    ++stats.hits;
+    return &it->value;
+  }
+  void put(std::uint64_t k, std::uint64_t v) {
+    auto it = find_live(k);
+    if (it != list_.end()) {
+      const std::size_t w = weigh(v);
+      if (w > cap_) {
+        ++stats.evictions;
+        events.push_back({k, v, eviction_cause::capacity});
+        remove(it, eviction_cause::replaced);
+        return;
+      }
+      events.push_back({k, it->value, eviction_cause::replaced});
+      load_ = load_ - it->weight + w;
+      it->value = v;
+      it->weight = w;
+      it->deadline = deadline();
+      list_.splice(list_.begin(), list_, it);
+      while (load_ > cap_) evict_one(k);
+      return;
+    }
+    insert(k, v);
+  }
+  const std::uint64_t* get_or_insert_with(std::uint64_t k, std::uint64_t v) {
+    auto it = find_live(k);
+    if (it != list_.end()) {
+      list_.splice(list_.begin(), list_, it);
+      ++stats.hits;
+      return &it->value;
+    }
+    ++stats.misses;
+    return insert(k, v);
+  }
+  bool erase(std::uint64_t k) {
+    auto m = map_.find(k);
+    if (m == map_.end()) return false;
+    if (expired(*m->second)) {
+      ++stats.expirations;
+      remove(m->second, eviction_cause::expired);
+      return false;
+    }
+    remove(m->second, eviction_cause::explicit_);
+    return true;
+  }
+  void resize(std::size_t cap) {
+    cap_ = cap;
+    while (!list_.empty() && load_ > cap_) evict_one(std::nullopt);
+  }
+  std::size_t purge_expired() {
+    std::size_t n = 0;
+    for (auto it = list_.begin(); it != list_.end();) {
+      auto next = std::next(it);
+      if (expired(*it)) {
+        remove(it, eviction_cause::expired);
+        ++stats.expirations;
+        ++n;
+      }
+      it = next;
+    }
+    return n;
+  }
+  std::size_t size() const { return list_.size(); }
+  std::size_t load() const { return load_; }
+
+  std::vector<ref_event> events;
+  hotpath::cache_stats stats;
+
+ private:
+  std::int64_t deadline() const { return ttl_ > 0 ? *now_ + ttl_ : INT64_MAX; }
+  bool expired(const entry& e) const { return *now_ >= e.deadline; }
+  // The entry of k, or end(); an expired one is left in place (the caller decides).
+  iter find_live(std::uint64_t k) {
+    auto m = map_.find(k);
+    if (m == map_.end()) return list_.end();
+    if (expired(*m->second)) {
+      ++stats.expirations;
+      remove(m->second, eviction_cause::expired);
+      return list_.end();
+    }
+    return m->second;
+  }
+  const std::uint64_t* insert(std::uint64_t k, std::uint64_t v) {
+    const std::size_t w = weigh(v);
+    if (w > cap_) {
+      ++stats.evictions;
+      events.push_back({k, v, eviction_cause::capacity});
+      return nullptr;
+    }
+    while (!list_.empty() && load_ + w > cap_) evict_one(std::nullopt);
+    list_.push_front(entry{k, v, w, deadline()});
+    map_[k] = list_.begin();
+    load_ += w;
+    ++stats.inserts;
+    return &list_.front().value;
+  }
+  void evict_one(std::optional<std::uint64_t> keep) {
+    auto it = std::prev(list_.end());
+    if (keep && it->key == *keep) it = std::prev(it);
+    if (expired(*it)) {
+      ++stats.expirations;
+      remove(it, eviction_cause::expired);
+    } else {
+      ++stats.evictions;
+      remove(it, eviction_cause::capacity);
+    }
+  }
+  void remove(iter it, eviction_cause cause) {
+    events.push_back({it->key, it->value, cause});
+    load_ -= it->weight;
+    map_.erase(it->key);
+    list_.erase(it);
+  }
+
+  std::size_t cap_;
+  bool weighted_;
+  std::int64_t ttl_;
+  const std::int64_t* now_;
+  std::size_t load_ = 0;
+  std::list<entry> list_;
+  std::unordered_map<std::uint64_t, iter> map_;
+};
+
+struct ms_clock {
+  using time_point = std::chrono::time_point<std::chrono::steady_clock, std::chrono::milliseconds>;
+  const std::int64_t* t;
+  time_point now() const noexcept { return time_point(std::chrono::milliseconds(*t)); }
+};
+struct value_weight {
+  std::size_t operator()(const std::uint64_t&, const std::uint64_t& v) const noexcept {
+    return 1 + v % 5;
+  }
+};
+
+// Weighted and/or expiring LRU caches against ref_full_lru on random traces of get, put,
+// get_or_insert_with, erase, resize, purge_expired and clock steps.
+// Adds the cache's stats to `total`.
+template <bool Weighted, bool Expiring>
+void run_full_differential(std::size_t capacity, std::uint64_t keys, std::uint64_t seed, int ops,
+                           hotpath::cache_stats& total) {
+  using wp = std::conditional_t<Weighted, hc::weigh_by<value_weight>, hc::unit_weight>;
+  using ep = std::conditional_t<Expiring, hc::expire_after_write<ms_clock>, hc::no_expiry>;
+  constexpr std::int64_t ttl = Expiring ? 50 : 0;
+  std::int64_t now = 1000;
+  auto make = [&] {
+    if constexpr (Expiring) {
+      return hotpath::lru_cache<std::uint64_t, std::uint64_t, wp, ep>(
+          capacity, ep{std::chrono::milliseconds(ttl), ms_clock{&now}});
+    } else {
+      return hotpath::lru_cache<std::uint64_t, std::uint64_t, wp, ep>(capacity);
+    }
+  };
+  auto c = make();
+  ref_full_lru m(capacity, Weighted, ttl, &now);
+  std::vector<ref_event> events;
+  c.set_eviction_listener([&](const std::uint64_t& k, std::uint64_t&& v, eviction_cause cause) {
+    events.push_back({k, v, cause});
+  });
+  std::mt19937_64 rng(seed);
+  for (int op = 0; op < ops; ++op) {
+    const std::uint64_t k = rng() % keys;
+    const std::uint64_t v = rng() % 1000;
+    const auto what = rng() % 64;
+    if (what < 2) {
+      ASSERT_EQ(c.erase(k), m.erase(k)) << "op " << op;
+    } else if (what < 3) {
+      const std::size_t cap = 1 + rng() % (2 * capacity);
+      c.resize(cap);
+      m.resize(cap);
+    } else if (what < 4) {
+      ASSERT_EQ(c.purge_expired(), m.purge_expired()) << "op " << op;
+    } else if (what < 12) {
+      now += static_cast<std::int64_t>(rng() % 8);
+    } else if (what < 20) {
+      c.put(k, v);
+      m.put(k, v);
+    } else if (what < 28) {
+      const std::uint64_t* got = c.get_or_insert_with(k, [v] { return v; });
+      const std::uint64_t* want = m.get_or_insert_with(k, v);
+      ASSERT_EQ(got != nullptr, want != nullptr) << "op " << op;
+      if (got != nullptr) {
+        ASSERT_EQ(*got, *want) << "op " << op;
+      }
+    } else {
+      const std::uint64_t* got = c.get(k);
+      const std::uint64_t* want = m.get(k);
+      ASSERT_EQ(got != nullptr, want != nullptr) << "op " << op << " key " << k;
+      if (got != nullptr) {
+        ASSERT_EQ(*got, *want) << "op " << op;
+      } else {
+        c.put(k, v);
+        m.put(k, v);
+      }
+    }
+    ASSERT_EQ(events, m.events) << "op " << op;
+    ASSERT_EQ(c.size(), m.size()) << "op " << op;
+    ASSERT_EQ(c.total_weight(), m.load()) << "op " << op;
+  }
+  const auto s = c.stats();
+  EXPECT_EQ(s.hits, m.stats.hits);
+  EXPECT_EQ(s.misses, m.stats.misses);
+  EXPECT_EQ(s.inserts, m.stats.inserts);
+  EXPECT_EQ(s.evictions, m.stats.evictions);
+  EXPECT_EQ(s.expirations, m.stats.expirations);
+  total += s;
+}
+
+TEST(CacheTest, LruMatchesReferenceWithResizeWeightsTtlAndListener) {
+  hotpath::cache_stats total;
+  hotpath::cache_stats expiring;
+  for (std::size_t cap : {1u, 3u, 16u, 120u}) {
+    for (std::uint64_t seed = 1; seed <= 2; ++seed) {
+      SCOPED_TRACE(testing::Message() << "capacity " << cap << " seed " << seed);
+      run_full_differential<false, false>(cap, cap * 3 + 4, seed, 6000, total);
+      run_full_differential<false, true>(cap, cap * 3 + 4, seed, 6000, expiring);
+      run_full_differential<true, false>(cap * 3, cap * 3 + 4, seed, 6000, total);
+      run_full_differential<true, true>(cap * 3, cap * 3 + 4, seed, 6000, expiring);
+    }
+  }
+  // Every path was taken: hits, capacity evictions, expirations (lazy, at the eviction end and
+  // by purge_expired).
+  total += expiring;
+  EXPECT_GT(total.hits, 0u);
+  EXPECT_GT(total.evictions, 0u);
+  EXPECT_GT(expiring.expirations, 0u);
 }
 
 // ---- exception safety
