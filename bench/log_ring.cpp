@@ -4,7 +4,10 @@
 // std::deque, and spdlog's async logger (to a counting null sink).
 // Workloads (records are 64 bytes, every ring holds 8192; all multi-threaded rows use real
 // time, one iteration per repetition, and a watchdog that aborts a stalled run):
-//   spsc       kSpsc records, producer pinned to CPU 0, consumer to CPU 1; items/s.
+//   spsc       kSpsc records, producer pinned to CPU 0, consumer to CPU 1; items/s. After a
+//              failed push or pop a thread pauses once and retries; counters empty_polls and
+//              full_polls count the consumer's failed pops and the producer's failed pushes.
+//              spsc_16M_backoff: the same, but a failed push or pop waits ~400 ns first.
 //   mpsc_2p    2 producers (kMpsc records in all) and 1 consumer, not pinned; each producer
 //              pushes once before the clock starts (moodycamel can starve a late producer).
 //   push_lat   producer-side push latency with the consumer draining: bursts of 8 pushes,
@@ -120,6 +123,17 @@ HOTPATH_ALWAYS_INLINE void relax(unsigned& fails) {
   if ((++fails & 1023) == 0) std::this_thread::yield();  // 3 threads on 2 cores
 }
 
+double ns_per_tick();
+
+// The spsc_16M_backoff rows' idle step: after a failed push or pop, wait ~400 ns (TSC) before
+// touching the queue again, like a consumer thread that backs off when it finds nothing to do.
+HOTPATH_ALWAYS_INLINE void backoff(unsigned& fails) {
+  static const std::uint64_t ticks = static_cast<std::uint64_t>(400.0 / ns_per_tick());
+  const std::uint64_t until = __rdtsc() + ticks;
+  while (__rdtsc() < until) hotpath::detail::log_cpu_relax();
+  if ((++fails & 1023) == 0) std::this_thread::yield();
+}
+
 // --- adapters: try_push / try_pop on 64-byte records ----------------------------------------
 
 struct hotpath_spsc {
@@ -184,13 +198,22 @@ struct mutex_deque {
 
 // --- SPSC throughput ----------------------------------------------------------------------
 
-template <class Q, bool Drain = false>
+// Backoff: the idle step after a failed push or pop (false: one pause, as everywhere else).
+template <class Q, bool Drain = false, bool Backoff = false>
 void spsc(benchmark::State& state, std::uint64_t n) {
+  const auto idle = [](unsigned& fails) {
+    if constexpr (Backoff) {
+      backoff(fails);
+    } else {
+      relax(fails);
+    }
+  };
   for (auto _ : state) {
     auto q = std::make_unique<Q>();
     watchdog wd("spsc", std::chrono::seconds(60));
     std::atomic<bool> go{false};
     std::uint64_t bad = 0;
+    std::uint64_t empty_polls = 0;
     std::thread consumer([&] {
       pin(1);
       while (!go.load(std::memory_order_acquire)) {
@@ -201,12 +224,16 @@ void spsc(benchmark::State& state, std::uint64_t n) {
       while (expect < n) {
         if constexpr (Drain) {
           const std::size_t got = q->q.drain([&](msg& r) { bad += r.seq != expect++; });
-          if (got == 0) relax(fails);
+          if (got == 0) {
+            ++empty_polls;
+            idle(fails);
+          }
         } else {
           if (q->pop(m)) {
             bad += m.seq != expect++;
           } else {
-            relax(fails);
+            ++empty_polls;
+            idle(fails);
           }
         }
       }
@@ -216,14 +243,21 @@ void spsc(benchmark::State& state, std::uint64_t n) {
     go.store(true, std::memory_order_release);
     msg m{};
     unsigned fails = 0;
+    std::uint64_t full_polls = 0;
     for (std::uint64_t i = 0; i < n; ++i) {
       m.seq = i;
-      while (!q->push(m)) relax(fails);
+      while (!q->push(m)) {
+        ++full_polls;
+        idle(fails);
+      }
     }
     consumer.join();
     const auto t1 = std::chrono::steady_clock::now();
     unpin();
     state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+    // Where the stream waited: the consumer on an empty ring, the producer on a full one.
+    state.counters["empty_polls"] = static_cast<double>(empty_polls);
+    state.counters["full_polls"] = static_cast<double>(full_polls);
     if (bad != 0) state.SkipWithError("records out of order");
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
@@ -521,6 +555,13 @@ const bool registered = [] {
   mt(RegisterBenchmark("log_ring/moodycamel_rwq/spsc_16M", spsc<moodycamel_rwq>, kSpsc));
   mt(RegisterBenchmark("log_ring/moodycamel_cq/spsc_16M", spsc<moodycamel_cq>, kSpsc));
   mt(RegisterBenchmark("log_ring/mutex_deque/spsc_2M", spsc<mutex_deque>, kSpscSlow));
+  // The same stream with a ~400 ns back-off after each failed push or pop, for every subject.
+  mt(RegisterBenchmark("log_ring/hotpath_spsc/spsc_16M_backoff", spsc<hotpath_spsc, false, true>,
+                       kSpsc));
+  mt(RegisterBenchmark("log_ring/boost_spsc_queue/spsc_16M_backoff", spsc<boost_spsc, false, true>,
+                       kSpsc));
+  mt(RegisterBenchmark("log_ring/moodycamel_rwq/spsc_16M_backoff",
+                       spsc<moodycamel_rwq, false, true>, kSpsc));
 
   mt(RegisterBenchmark("log_ring/hotpath_mpsc/mpsc_2p", mpsc<hotpath_mpsc>));
   mt(RegisterBenchmark("log_ring/hotpath_mpsc_drain/mpsc_2p", mpsc<hotpath_mpsc, true>));
