@@ -78,10 +78,10 @@ struct pmr_upstream {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Growth (named chunk_growth because hotpath::geometric_growth is the object pool's slot-count
-// policy): the size of the next regular chunk (chunk header included). Sizes grow by Factor from
+// Growth: the size of the next regular chunk (chunk header included). Sizes grow by Factor from
 // Initial up to Max. A request that does not fit in a fresh chunk of the next size gets a
-// dedicated chunk of its own size and leaves the growth sequence untouched.
+// dedicated chunk of its own size and leaves the growth sequence untouched. (Not called
+// geometric_growth: that is the object pool's slot-count policy, hotpath::pool::geometric_growth.)
 template <std::size_t Initial = 4096, std::size_t Max = std::size_t{64} << 20,
           std::size_t Factor = 2>
 struct chunk_growth {
