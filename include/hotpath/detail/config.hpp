@@ -31,7 +31,7 @@
 #define HOTPATH_ALWAYS_INLINE inline
 #endif
 
-// AddressSanitizer / ThreadSanitizer detection (gcc defines __SANITIZE_*, clang has
+// AddressSanitizer / HWASan / ThreadSanitizer detection (gcc defines __SANITIZE_*, clang has
 // __has_feature).
 #if defined(__SANITIZE_ADDRESS__)
 #define HOTPATH_ASAN 1
@@ -42,6 +42,17 @@
 #endif
 #ifndef HOTPATH_ASAN
 #define HOTPATH_ASAN 0
+#endif
+
+#if defined(__SANITIZE_HWADDRESS__)
+#define HOTPATH_HWASAN 1
+#elif defined(__has_feature)
+#if __has_feature(hwaddress_sanitizer)
+#define HOTPATH_HWASAN 1
+#endif
+#endif
+#ifndef HOTPATH_HWASAN
+#define HOTPATH_HWASAN 0
 #endif
 
 #if defined(__SANITIZE_THREAD__)

@@ -388,10 +388,18 @@ constexpr std::uint32_t rules_load32(const char* p) noexcept {
     return w;
   }
 }
+// The 8 bytes at p as a little-endian word (the masked compares keep the first bytes in the
+// low bits), whatever the target's byte order.
 inline std::uint64_t rules_load64(const char* p) noexcept {
-  std::uint64_t w;
-  std::memcpy(&w, p, 8);
-  return w;
+  if constexpr (std::endian::native == std::endian::little) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  } else {
+    std::uint64_t w = 0;
+    for (int k = 7; k >= 0; --k) w = (w << 8) | static_cast<unsigned char>(p[k]);
+    return w;
+  }
 }
 
 // The trie walks return the deepest node whose path matches the input's start (forward) or
