@@ -25,6 +25,7 @@
 
 #include <hotpath/detail/config.hpp>
 #include <hotpath/detail/log_util.hpp>
+#include <hotpath/detail/prefetch.hpp>
 #include <hotpath/log/policies.hpp>
 
 #include <algorithm>
@@ -152,7 +153,7 @@ class basic_log_ring {
       // ownership transfer overlaps with the pushes in between instead of stalling the store
       // buffer when that push commits (only if the consumer is known to be done with it).
       if (t + prefetch_distance - prod_.head_cache < shared_.cap) {
-        detail::log_prefetch_write(&at(t + prefetch_distance));
+        detail::prefetch_write(&at(t + prefetch_distance));
       }
       ::new (static_cast<void*>(at(t).bytes)) T(std::forward<Args>(args)...);
       prod_.tail.store(t + 1, std::memory_order_release);
@@ -200,7 +201,7 @@ class basic_log_ring {
       // Fetch a later record's line while this one is copied, only one already published
       // (an unwritten slot's line would be pulled away from the producer).
       if (h + prefetch_distance < cons_.tail_cache) {
-        detail::log_prefetch_read(&at(h + prefetch_distance));
+        detail::prefetch_read(&at(h + prefetch_distance));
       }
       T* v = value(at(h));
       out = std::move(*v);

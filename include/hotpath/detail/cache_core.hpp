@@ -38,6 +38,7 @@
 #include <hotpath/detail/cache_hash.hpp>
 #include <hotpath/detail/cache_index.hpp>
 #include <hotpath/detail/config.hpp>
+#include <hotpath/detail/prefetch.hpp>
 
 #include <algorithm>
 #include <concepts>
@@ -542,9 +543,9 @@ class cache_core {
     for (int d = 1; d < victim_lead_ && n != cache_npos; ++d) n = links_[n].prev;
     if (n == cache_npos) return;
     const auto* p = reinterpret_cast<const std::byte*>(&nodes_[n]);
-    cache_prefetch(p);
-    cache_prefetch(p + sizeof(node) - 1);
-    cache_prefetch(&links_[n]);
+    prefetch_read(p);
+    prefetch_read(p + sizeof(node) - 1);
+    prefetch_read(&links_[n]);
   }
 
   void set_visited(std::uint32_t i, bool v) noexcept {

@@ -16,6 +16,7 @@
 #define HOTPATH_DETAIL_CACHE_INDEX_HPP
 
 #include <hotpath/detail/config.hpp>
+#include <hotpath/detail/prefetch.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -49,17 +50,6 @@ inline void cache_load_words(void* dst, const void* src, std::size_t n) noexcept
         __ATOMIC_ACQUIRE);
     std::memcpy(static_cast<std::byte*>(dst) + o, &w, 8);
   }
-}
-
-// Asks for the line at p (a hint: never faults, no effect on results). An asm statement on x86:
-// GCC's pure-const analysis treats __builtin_prefetch as free of side effects, so a function
-// that only prefetches is deleted at its call sites.
-HOTPATH_ALWAYS_INLINE void cache_prefetch([[maybe_unused]] const void* p) noexcept {
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-  asm volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
-#elif defined(__GNUC__) || defined(__clang__)
-  __builtin_prefetch(p, 0, 3);
-#endif
 }
 
 template <bool Shared>
@@ -96,7 +86,7 @@ class cache_index_t {
 
   // Prefetches fp's home slot (for an erase or insert soon). Precondition: the table exists.
   HOTPATH_ALWAYS_INLINE void prefetch(std::uint32_t fp) const noexcept {
-    cache_prefetch(&slots_[fp & mask_]);
+    prefetch_read(&slots_[fp & mask_]);
   }
 
   // Adds node under fp. Precondition: reserve(size() + 1) succeeded; node is not present.

@@ -55,6 +55,9 @@ inline constexpr bool interner_wide_reads = std::endian::native == std::endian::
                                             !HOTPATH_INTERNER_MSAN;
 #endif
 
+// Whether a string of n bytes takes the short-key paths (1 to 16 bytes; not the empty one).
+[[nodiscard]] constexpr bool interner_is_short(std::size_t n) noexcept { return n - 1 < 16; }
+
 // The bytes of a string of 1 to 16 bytes as two little-endian words, zero past its end.
 struct interner_short_key {
   std::uint64_t lo = 0;

@@ -86,7 +86,7 @@ class interner_strings {
                                                   std::string_view s) const noexcept {
     const std::string_view v = view(id);
     if (v.size() != s.size()) return false;
-    if (HOTPATH_LIKELY(s.size() - 1 < 16)) {  // 16 bytes are readable at v.data()
+    if (HOTPATH_LIKELY(interner_is_short(s.size()))) {  // 16 bytes are readable at v.data()
       return interner_key_equal(v.data(), s.size(), interner_key(s.data(), s.size()));
     }
     return interner_bytes_equal(v.data(), s.data(), s.size());

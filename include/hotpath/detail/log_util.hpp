@@ -31,28 +31,6 @@ HOTPATH_ALWAYS_INLINE void log_cpu_relax() noexcept {
 #endif
 }
 
-// Asks for the cache line at p in writable state ahead of a store (x86 PREFETCHW; CPUs without
-// it decode the opcode as a no-op): the ownership transfer overlaps with the work in between
-// instead of stalling the store buffer when the store commits.
-HOTPATH_ALWAYS_INLINE void log_prefetch_write(const void* p) noexcept {
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-  asm volatile("prefetchw %0" : : "m"(*static_cast<const char*>(p)));
-#elif defined(__GNUC__) || defined(__clang__)
-  __builtin_prefetch(p, 1, 3);
-#else
-  (void)p;
-#endif
-}
-
-// Asks for the cache line at p for reading ahead of a load.
-HOTPATH_ALWAYS_INLINE void log_prefetch_read(const void* p) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-  __builtin_prefetch(p, 0, 3);
-#else
-  (void)p;
-#endif
-}
-
 [[noreturn]] HOTPATH_NOINLINE inline void log_throw_capacity(std::size_t requested) {
   throw std::length_error("hotpath::basic_log_ring: capacity " + std::to_string(requested) +
                           " is not in [1, 2^40]");

@@ -33,10 +33,6 @@ struct interner_hash_kind {};
 struct interner_threading_kind {};
 struct interner_limits_kind {};
 
-inline std::uint64_t interner_mix64(std::uint64_t x) noexcept {  // splitmix64 finaliser
-  return interner_splitmix(x);
-}
-
 // A fresh 64-bit seed per call: one std::random_device draw per process, mixed with a counter,
 // so seeding an interner costs a few instructions and no system call after the first.
 inline std::uint64_t interner_fresh_seed() noexcept {
@@ -48,10 +44,10 @@ inline std::uint64_t interner_fresh_seed() noexcept {
       s ^= (std::uint64_t{rd()} << 32) ^ rd();
     } catch (...) {  // no entropy source: the clock and the address below still differ per run
     }
-    return interner_mix64(s ^ reinterpret_cast<std::uintptr_t>(&s));
+    return interner_splitmix(s ^ reinterpret_cast<std::uintptr_t>(&s));
   }();
   static std::atomic<std::uint64_t> counter{0};
-  return interner_mix64(process_seed + counter.fetch_add(1, std::memory_order_relaxed));
+  return interner_splitmix(process_seed + counter.fetch_add(1, std::memory_order_relaxed));
 }
 // XXH3-64 of s: identifiers and keys are short, so the <= 16-byte kernel is called directly
 // (inlined, no length dispatch or call); longer inputs take the usual entry point.
@@ -66,7 +62,7 @@ HOTPATH_ALWAYS_INLINE std::uint64_t interner_xxh3(std::string_view s, std::uint6
 // The mix hash: 1 to 16 bytes through their key (detail/interner_short.hpp), others XXH3.
 HOTPATH_ALWAYS_INLINE std::uint64_t interner_mix(std::string_view s, std::uint64_t seed,
                                                  const interner_mix_secret& secret) noexcept {
-  if (HOTPATH_LIKELY(s.size() - 1 < 16)) {
+  if (HOTPATH_LIKELY(interner_is_short(s.size()))) {
     return interner_mix_key(interner_key(s.data(), s.size()), s.size(), secret);
   }
   return interner_xxh3(s, seed);
