@@ -6,10 +6,11 @@
 //   8 or 16 consecutive candidates, and a probe rejects a non-matching slot by its cached hash
 //   bits without touching the string; only equal cached bits compare bytes.
 // - Two slot forms. Packed (single-threaded interner): 4 bytes, id + 1 in the low k bits and
-//   32 - k hash bits above them, 7/8 maximum load, growth re-hashes the strings in id order. Wide
-//   (sharded interner, whose shard-local capacity does not bound the global ids): 8 bytes {id, high
-//   32 hash bits}, 3/4 maximum load, growth rehashes from the cached bits alone; its slots are
-//   atomic words so that lookups need no lock (old arrays are kept until destruction).
+//   32 - k hash bits above them, maximum load 1/2 up to 2^16 slots and 7/8 above, growth
+//   re-hashes the strings in id order. Wide (sharded interner, whose shard-local capacity does
+//   not bound the global ids): 8 bytes {id, high 32 hash bits}, 3/4 maximum load, growth
+//   rehashes from the cached bits alone; its slots are atomic words so that lookups need no
+//   lock (old arrays are kept until destruction).
 // - At k = 32 the table cannot grow; it then holds up to 2^32 - 1 entries, which is the symbol
 //   limit anyway, and stays correct (slower) up to it.
 // - A table that never inserted points at a shared, never-written empty sentinel, so lookups
@@ -171,11 +172,19 @@ class interner_index {
 // Packed form (single-threaded interner, where every id is below the capacity): 4-byte slots.
 // With 2^k slots, the low k bits hold id + 1 (0 = empty) and the high 32 - k bits hold hash
 // bits k..31 as a tag; the home slot comes from the top k bits of the hash, so tag and
-// position never share bits. The table fills to 7/8 (16 slots per cache line keep probe runs
-// within one or two lines) and rehashes by hashing the strings again through `rehash(id)`,
-// since the cached tag no longer holds the position bits.
+// position never share bits. A table of up to 2^16 slots (256 KiB) fills to 1/2, a larger one
+// to 7/8 (16 slots per cache line keep probe runs within one or two lines): the memory of a
+// large interner stays ~4.6-9 bytes of index per string, while a small or growing one does not
+// spend its time at 60-87 % load, where a miss probes ~10-30 slots and a hit's variable probe
+// count mispredicts (84 % of the benchmark stream's tokens come while 8k-57k strings are held:
+// intern 10.4 -> 8.8 ns per token, its final table unchanged; docs/interning.md). Growth
+// rehashes by hashing the strings again through `rehash(id)`, since the cached tag no longer
+// holds the position bits.
 template <class Upstream>
 class interner_index<Upstream, true> {
+  // log2 of the largest capacity filled only to 1/2.
+  static constexpr unsigned half_load_max_log2 = 16;
+
  public:
   interner_index() noexcept = default;
   interner_index(const interner_index&) = delete;
@@ -230,7 +239,7 @@ class interner_index<Upstream, true> {
     shift_ = shift;
     mask_ = mask;
     id_mask_ = id_mask;
-    grow_at_ = k == 32 ? cap - 1 : cap - cap / 8;
+    grow_at_ = k == 32 ? cap - 1 : k <= half_load_max_log2 ? cap / 2 : cap - cap / 8;
   }
 
   [[nodiscard]] std::size_t empty_slot(std::uint64_t h) const noexcept {
