@@ -389,6 +389,18 @@ TEST(interner_hash, mix_hash_is_a_function_of_the_bytes_and_length) {
       ASSERT_EQ(h(std::string_view(buf.data() + off, n)), want) << n << " " << off;
     }
   }
+  // short_key_hash (the interner's short path: the key built once for hash and compare) is
+  // operator() for 1 to 16 bytes, for both mix policies.
+  const hotpath::seeded_mix hs(7);
+  for (std::size_t n = 1; n <= 16; ++n) {
+    for (int r = 0; r < 64; ++r) {
+      std::string s(n, '\0');
+      for (auto& c : s) c = static_cast<char>(rng());
+      const auto k = hotpath::detail::interner_key(s.data(), n);
+      ASSERT_EQ(h.short_key_hash(k, n), h(s)) << n;
+      ASSERT_EQ(hs.short_key_hash(k, n), hs(s)) << n;
+    }
+  }
   // NUL padding and length are part of the key.
   std::set<std::uint64_t> seen;
   for (std::size_t n = 0; n <= 17; ++n) EXPECT_TRUE(seen.insert(h(std::string(n, '\0'))).second);

@@ -92,6 +92,13 @@ class interner_strings {
     return interner_bytes_equal(v.data(), s.data(), s.size());
   }
 
+  // True when id holds exactly the n bytes (1 <= n <= 16) whose key is k.
+  [[nodiscard]] HOTPATH_ALWAYS_INLINE bool equals_key(std::uint32_t id, interner_short_key k,
+                                                      std::size_t n) const noexcept {
+    const std::string_view v = view(id);
+    return v.size() == n && interner_key_equal(v.data(), n, k);
+  }
+
   // Appends s (with a NUL) as the string of id, which is the number of earlier push() calls.
   // Throws std::bad_alloc or std::length_error (position space full), leaving the strings
   // unchanged.

@@ -116,6 +116,12 @@ struct seeded_mix {
   [[nodiscard]] HOTPATH_ALWAYS_INLINE std::uint64_t operator()(std::string_view s) const noexcept {
     return detail::interner_mix(s, seed_, secret_);
   }
+  // operator() of a string of 1 to 16 bytes, from its key (detail::interner_key): lets
+  // basic_interner build the key once for the hash and the comparison.
+  [[nodiscard]] HOTPATH_ALWAYS_INLINE std::uint64_t short_key_hash(detail::interner_short_key k,
+                                                                  std::size_t n) const noexcept {
+    return detail::interner_mix_key(k, n, secret_);
+  }
   [[nodiscard]] std::uint64_t seed() const noexcept { return seed_; }
 
  private:
@@ -129,6 +135,12 @@ struct fixed_seed_mix {
   using interner_policy_kind = detail::interner_hash_kind;
   [[nodiscard]] HOTPATH_ALWAYS_INLINE std::uint64_t operator()(std::string_view s) const noexcept {
     return detail::interner_mix(s, Seed, secret);
+  }
+  // operator() of a string of 1 to 16 bytes, from its key (detail::interner_key): lets
+  // basic_interner build the key once for the hash and the comparison.
+  [[nodiscard]] HOTPATH_ALWAYS_INLINE std::uint64_t short_key_hash(detail::interner_short_key k,
+                                                                  std::size_t n) const noexcept {
+    return detail::interner_mix_key(k, n, secret);
   }
 
  private:
