@@ -10,8 +10,11 @@
 //     (8 bytes per load) against the literal text; the walk stops at the first mismatch,
 //     usually after a few steps. Exact literals are recorded on the node where they end and
 //     count only when the input ends there too.
-//   * anchored at the end (suffix, `*lit`, the trailing run of other globs): the same walk on a
-//     trie of reversed literals, from the last byte backwards.
+//   * anchored at the end (suffix, `*lit`, the trailing run of other globs), 4 bytes or more:
+//     one lookup of the input's last 4 bytes in the filter's hash table (below; another hash
+//     multiplier), whose bucket holds the literals ending in those bytes, compared in full.
+//     Shorter ones: the same walk as above on a trie of reversed literals, from the last byte
+//     backwards.
 //   * unanchored (contains, `*lit*`, inner glob runs used only when a glob has no anchored
 //     run): a filter that hashes the 4 bytes at every `step`-th input position (step = the
 //     shortest such literal - 3, so each occurrence covers one sampled position) into a bitmap;
@@ -169,12 +172,15 @@ struct rules_tout {
   std::uint32_t next = rules_none;
 };
 
-// An unanchored literal (contains, inner glob run).
+// A literal found through the filter's hash table: unanchored (contains, inner glob run), or
+// anchored at the end and at least 4 bytes long (suffix, `*lit`, trailing glob run: end = 1),
+// which is looked up once, by the input's last 4 bytes.
 struct rules_clit {
   std::uint32_t text = 0, len = 0;
   std::uint32_t rank = 0;           // rule index (simple) or the complex rule's index
   std::uint32_t rule = rules_none;  // simple rule decided by a hit, or none
   std::uint32_t atom = rules_none;  // complex atom fed by a hit, or none
+  std::uint32_t end = 0;            // 1: counts only where it ends the input
 };
 
 // A filter bucket entry: literal `lit` may start `off` bytes before the sampled position.
@@ -193,8 +199,9 @@ struct rules_header {
   std::uint32_t rroot = 1;               // the reverse trie's root (the forward root is 0)
   std::uint32_t cshift = 32;             // filter hash: (w * K) >> cshift
   std::uint32_t cstep = 0;               // sampled positions' distance (0: no filter)
+  std::uint32_t ctail = 0;               // 1: end-anchored literals in the filter's table
   std::uint32_t r_min = rules_none;      // lowest rank of a reverse-trie literal
-  std::uint32_t c_min = rules_none;      // lowest rank of an unanchored literal
+  std::uint32_t c_min = rules_none;      // lowest rank of a literal in the filter's table
   std::uint32_t cand_words = 0, atom_words = 0;
   std::uint32_t states = 0, classes = 0;  // statistics: trie nodes, byte classes
 };
@@ -374,6 +381,12 @@ constexpr std::size_t rules_max_tnodes(std::size_t atoms) noexcept { return 2 * 
 
 constexpr std::uint32_t rules_hash4(std::uint32_t w, std::uint32_t shift) noexcept {
   return static_cast<std::uint32_t>((w * 0x9E3779B1u) >> shift);
+}
+// The hash of an end-anchored literal's last 4 bytes: the same table as rules_hash4's, another
+// multiplier, so that the sampled positions and the input's end rarely visit each other's
+// buckets.
+constexpr std::uint32_t rules_hash4_tail(std::uint32_t w, std::uint32_t shift) noexcept {
+  return static_cast<std::uint32_t>((w * 0x85EBCA77u) >> shift);
 }
 
 // Little-endian loads; byte by byte in constant evaluation.
@@ -875,13 +888,15 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
     }
     return nd;
   };
-  // Where each literal ends: trie node (anchored) or an unanchored literal.
-  enum : std::uint8_t { fwd, fwd_end, rev, unanchored };
+  // Where each literal ends: trie node (anchored), the filter's table (unanchored, and
+  // end-anchored ones of 4 bytes or more: tail), or the reverse trie (shorter end-anchored).
+  enum : std::uint8_t { fwd, fwd_end, rev, unanchored, tail };
   rules_buf<std::uint32_t> term_buf(n_lits + 1, rules_uninit);
   rules_buf<std::uint8_t> where_buf(n_lits + 1, rules_uninit);
   std::uint32_t* term = term_buf.data();
   std::uint8_t* where = where_buf.data();
-  std::uint32_t r_min = rules_none, c_min = rules_none, n_clong = 0, n_cshort = 0, cstep = 0;
+  std::uint32_t r_min = rules_none, c_min = rules_none, n_clong = 0, n_cshort = 0, cstep = 0,
+                n_tail = 0;
   for (std::size_t i = 0; i < n_lits; ++i) {
     const rules_lowered& l = low[lit_src[i]];
     const std::uint32_t t = lit_off[i], len = lit_off[i + 1] - t;
@@ -890,6 +905,10 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
       where[i] = l.end ? fwd_end : fwd;
       std::uint32_t& m = l.end ? eown[term[i]] : own[term[i]];
       if (lit_rule[i] < m) m = lit_rule[i];
+    } else if (l.end && len >= 4) {
+      where[i] = tail;
+      c_min = std::min(c_min, lit_rank[i]);
+      ++n_tail;
     } else if (l.end) {
       term[i] = insert(1, t + len, len, true);
       where[i] = rev;
@@ -922,7 +941,7 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
   std::uint32_t* cnt = cnt_buf.data();
   auto slot_of = [&](std::size_t i) { return 2 * term[i] + (where[i] == fwd_end ? 1u : 0u); };
   for (std::size_t i = 0; i < n_lits; ++i)
-    if (lit_atom[i] != rules_none && where[i] != unanchored) ++cnt[slot_of(i) + 1];
+    if (lit_atom[i] != rules_none && where[i] < unanchored) ++cnt[slot_of(i) + 1];
   for (std::uint32_t s = 0; s < 2 * n_nodes; ++s) cnt[s + 1] += cnt[s];
   const std::uint32_t n_tatoms = cnt[2 * std::size_t{n_nodes}];
   out.tatoms = rules_buf<std::uint32_t>(n_atoms);
@@ -931,7 +950,7 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
     std::uint32_t* fill = fill_buf.data();
     for (std::uint32_t s = 0; s < 2 * n_nodes; ++s) fill[s] = cnt[s];
     for (std::size_t i = 0; i < n_lits; ++i)
-      if (lit_atom[i] != rules_none && where[i] != unanchored)
+      if (lit_atom[i] != rules_none && where[i] < unanchored)
         out.tatoms.data()[fill[slot_of(i)]++] = lit_atom[i];
   }
 
@@ -983,13 +1002,14 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
   // prow: parent id -> the parent's row offset (what rules_fill writes into).
   for (std::uint32_t x = 2; x < n_nodes; ++x) out.prow.data()[x] = tn[out.prow.data()[x]].row;
 
-  // Unanchored literals: long ones through the filter, short ones searched directly.
+  // Unanchored literals: long ones through the filter, short ones searched directly; long
+  // end-anchored ones in the same table under their last 4 bytes.
   out.clits = rules_buf<rules_clit>(n_lits + 1);
   out.cshort = rules_buf<std::uint32_t>(n_lits + 1);
-  std::size_t n_craw = std::size_t{n_clong} * cstep;
+  std::size_t n_craw = std::size_t{n_clong} * cstep + n_tail;
   out.craw = rules_buf<rules_craw>(n_craw + 1);
   std::uint32_t bits = 0;
-  if (n_clong != 0) {
+  if (n_craw != 0) {
     // ~1/256 of the buckets hold an entry: few false hits per sampled position.
     bits = static_cast<std::uint32_t>(std::bit_width(n_craw)) + 8;
     bits = std::clamp(bits, 10u, 16u);
@@ -999,10 +1019,15 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
     std::uint32_t n_clits = 0, n_sh = 0;
     std::size_t k = 0;
     for (std::size_t i = 0; i < n_lits; ++i) {
-      if (where[i] != unanchored) continue;
+      if (where[i] != unanchored && where[i] != tail) continue;
       const std::uint32_t t = lit_off[i], len = lit_off[i + 1] - t;
       const std::uint32_t id = n_clits++;
-      out.clits.data()[id] = {t, len, lit_rank[i], lit_rule[i], lit_atom[i]};
+      const std::uint32_t end = where[i] == tail ? 1 : 0;
+      out.clits.data()[id] = {t, len, lit_rank[i], lit_rule[i], lit_atom[i], end};
+      if (end != 0) {
+        out.craw.data()[k++] = {id, len - 4, rules_hash4_tail(rules_load32(text + t + len - 4), cshift)};
+        continue;
+      }
       if (len < 4) {
         out.cshort.data()[n_sh++] = id;
         continue;
@@ -1029,6 +1054,7 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
   out.head.rroot = 1;
   out.head.cshift = cshift;
   out.head.cstep = cstep;
+  out.head.ctail = n_tail != 0 ? 1 : 0;
   out.head.r_min = r_min;
   out.head.c_min = c_min;
   out.head.cand_words = static_cast<std::uint32_t>((n_crules + 63) / 64);
@@ -1196,19 +1222,28 @@ HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std
       else
         on_atom(l.atom);
     };
+    // The bucket of 4-byte hash h, with the input's 4 bytes at j: every entry whose literal
+    // occurs there (ending at the input's end, for end-anchored ones).
+    auto scan = [&](std::uint32_t h, std::size_t j) {
+      const std::uint32_t k = rules_bucket(p.cbits, p.crank, h);
+      for (std::uint32_t e = p.cbkt[k]; e < p.cbkt[k + 1]; ++e) {
+        const rules_centry ce = p.centries[e];
+        const rules_clit& l = p.clits[ce.lit];
+        const std::size_t to = j - ce.off + l.len;  // where the occurrence would end
+        if (l.rank >= best || ce.off > j || to > n || (l.end != 0 && to != n)) continue;
+        if (rules_eq(d + (j - ce.off), p.text + l.text, l.len)) on_clit(l);
+      }
+    };
+    const std::uint32_t shift = p.head.cshift;
+    if (p.head.ctail != 0 && n >= 4) {  // end-anchored literals: one lookup, the last 4 bytes
+      const std::uint32_t h = rules_hash4_tail(rules_load32(d + n - 4), shift);
+      if (((p.cbits[h / 64] >> (h % 64)) & 1) != 0) scan(h, n - 4);
+    }
     const std::size_t step = p.head.cstep;
     if (step != 0 && n >= 4) {
-      const std::uint32_t shift = p.head.cshift;
       for (std::size_t j = 0; j + 4 <= n; j += step) {
         const std::uint32_t h = rules_hash4(rules_load32(d + j), shift);
-        if (((p.cbits[h / 64] >> (h % 64)) & 1) == 0) continue;
-        const std::uint32_t k = rules_bucket(p.cbits, p.crank, h);
-        for (std::uint32_t e = p.cbkt[k]; e < p.cbkt[k + 1]; ++e) {
-          const rules_centry ce = p.centries[e];
-          const rules_clit& l = p.clits[ce.lit];
-          if (l.rank >= best || ce.off > j || j - ce.off + l.len > n) continue;
-          if (rules_eq(d + (j - ce.off), p.text + l.text, l.len)) on_clit(l);
-        }
+        if (((p.cbits[h / 64] >> (h % 64)) & 1) != 0) scan(h, j);
       }
     }
     for (std::uint32_t k = 0; k < p.n_cshort; ++k) {

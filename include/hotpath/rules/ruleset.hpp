@@ -5,10 +5,12 @@
 // match_index(s) -> optional<size_t>: the first rule in declaration order whose pattern
 // matches s. Both are constexpr (static_assert on them).
 // Differs from a loop over rules / std::regex / RE2::Set: the literals of all rules (exact,
-// prefix, suffix, contains and the literal runs of globs) are merged by the compiler into two
-// path-compressed tries (anchored at the start, at the end) and a sampled 4-gram filter for
-// the unanchored ones, so the work per input does not grow with the number of rules; globs
-// are verified only when their literal was seen and their rule could still win.
+// prefix, suffix, contains and the literal runs of globs) are merged by the compiler into a
+// path-compressed trie (anchored at the start) and a 4-byte hash table for the others (the
+// unanchored ones at sampled positions, those anchored at the end by the last 4 bytes; a
+// reversed trie for end-anchored ones under 4 bytes), so the work per input does not grow
+// with the number of rules; globs are verified only when their literal was seen and their
+// rule could still win.
 // A malformed pattern is a compile error naming the rule index and the problem.
 // Performance: a few trie steps from each end (word-wise compares), one hash per sampled
 // position; no allocation, no locks, thread safe (the tables are constants). Build cost:
