@@ -180,7 +180,7 @@ struct rules_clit {
   std::uint32_t rank = 0;           // rule index (simple) or the complex rule's index
   std::uint32_t rule = rules_none;  // simple rule decided by a hit, or none
   std::uint32_t atom = rules_none;  // complex atom fed by a hit, or none
-  std::uint32_t end = 0;            // 1: counts only where it ends the input
+  std::uint32_t anch = 0;           // bit 0: counts only where it ends the input; bit 1: starts it
 };
 
 // A filter bucket entry: literal `lit` may start `off` bytes before the sampled position.
@@ -200,6 +200,7 @@ struct rules_header {
   std::uint32_t cshift = 32;             // filter hash: (w * K) >> cshift
   std::uint32_t cstep = 0;               // sampled positions' distance (0: no filter)
   std::uint32_t ctail = 0;               // 1: end-anchored literals in the filter's table
+  std::uint32_t cspan = rules_none;      // sampled positions only below this input offset
   std::uint32_t r_min = rules_none;      // lowest rank of a reverse-trie literal
   std::uint32_t c_min = rules_none;      // lowest rank of a literal in the filter's table
   std::uint32_t cand_words = 0, atom_words = 0;
@@ -890,17 +891,22 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
   };
   // Where each literal ends: trie node (anchored), the filter's table (unanchored, and
   // end-anchored ones of 4 bytes or more: tail), or the reverse trie (shorter end-anchored).
-  enum : std::uint8_t { fwd, fwd_end, rev, unanchored, tail };
+  enum : std::uint8_t { fwd, fwd_end, rev, unanchored, tail, lead };
   rules_buf<std::uint32_t> term_buf(n_lits + 1, rules_uninit);
   rules_buf<std::uint8_t> where_buf(n_lits + 1, rules_uninit);
   std::uint32_t* term = term_buf.data();
   std::uint8_t* where = where_buf.data();
   std::uint32_t r_min = rules_none, c_min = rules_none, n_clong = 0, n_cshort = 0, cstep = 0,
-                n_tail = 0;
+                n_tail = 0, n_lead = 0, lead_max = 0;
   for (std::size_t i = 0; i < n_lits; ++i) {
     const rules_lowered& l = low[lit_src[i]];
     const std::uint32_t t = lit_off[i], len = lit_off[i + 1] - t;
-    if (l.begin) {
+    if (l.begin && len >= 4) {
+      where[i] = lead;
+      c_min = std::min(c_min, lit_rank[i]);
+      ++n_lead;
+      lead_max = std::max(lead_max, len);
+    } else if (l.begin) {
       term[i] = insert(0, t, len, false);
       where[i] = l.end ? fwd_end : fwd;
       std::uint32_t& m = l.end ? eown[term[i]] : own[term[i]];
@@ -1006,7 +1012,14 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
   // end-anchored ones in the same table under their last 4 bytes.
   out.clits = rules_buf<rules_clit>(n_lits + 1);
   out.cshort = rules_buf<std::uint32_t>(n_lits + 1);
-  std::size_t n_craw = std::size_t{n_clong} * cstep + n_tail;
+  // Start-anchored literals are found at the sampled positions too (position 0 is one): with
+  // no unanchored literal to set the distance, every 4th position below the longest of them.
+  std::uint32_t cspan = rules_none;
+  if (n_clong == 0 && n_lead != 0) {
+    cstep = 4;
+    cspan = lead_max;
+  }
+  std::size_t n_craw = std::size_t{n_clong} * cstep + n_tail + n_lead;
   out.craw = rules_buf<rules_craw>(n_craw + 1);
   std::uint32_t bits = 0;
   if (n_craw != 0) {
@@ -1019,13 +1032,23 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
     std::uint32_t n_clits = 0, n_sh = 0;
     std::size_t k = 0;
     for (std::size_t i = 0; i < n_lits; ++i) {
-      if (where[i] != unanchored && where[i] != tail) continue;
+      if (where[i] != unanchored && where[i] != tail && where[i] != lead) continue;
       const std::uint32_t t = lit_off[i], len = lit_off[i + 1] - t;
       const std::uint32_t id = n_clits++;
-      const std::uint32_t end = where[i] == tail ? 1 : 0;
-      out.clits.data()[id] = {t, len, lit_rank[i], lit_rule[i], lit_atom[i], end};
-      if (end != 0) {
+      const bool ends = where[i] == tail || (where[i] == lead && low[lit_src[i]].end);
+      const std::uint32_t anch = (ends ? 1u : 0u) | (where[i] == lead ? 2u : 0u);
+      out.clits.data()[id] = {t, len, lit_rank[i], lit_rule[i], lit_atom[i], anch};
+      if (where[i] == tail) {
         out.craw.data()[k++] = {id, len - 4, rules_hash4_tail(rules_load32(text + t + len - 4), cshift)};
+        continue;
+      }
+      if (where[i] == lead) {
+        // One 4-gram, at the last sampled position inside the literal: the end of a command
+        // prefix (its arguments) tells rules apart far better than its start (the command
+        // name, shared by many rules), so buckets stay small (measured: 31 vs 35 ns per
+        // command at 100 rules against the rarest-looking 4-gram, 55 vs 64 ns at 1000).
+        const std::uint32_t o = (len - 4) / cstep * cstep;
+        out.craw.data()[k++] = {id, o, rules_hash4(rules_load32(text + t + o), cshift)};
         continue;
       }
       if (len < 4) {
@@ -1055,6 +1078,7 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
   out.head.cshift = cshift;
   out.head.cstep = cstep;
   out.head.ctail = n_tail != 0 ? 1 : 0;
+  out.head.cspan = cspan;
   out.head.r_min = r_min;
   out.head.c_min = c_min;
   out.head.cand_words = static_cast<std::uint32_t>((n_crules + 63) / 64);
@@ -1230,7 +1254,9 @@ HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std
         const rules_centry ce = p.centries[e];
         const rules_clit& l = p.clits[ce.lit];
         const std::size_t to = j - ce.off + l.len;  // where the occurrence would end
-        if (l.rank >= best || ce.off > j || to > n || (l.end != 0 && to != n)) continue;
+        if (l.rank >= best || ce.off > j || to > n || ((l.anch & 1) != 0 && to != n) ||
+            ((l.anch & 2) != 0 && ce.off != j))
+          continue;
         if (rules_eq(d + (j - ce.off), p.text + l.text, l.len)) on_clit(l);
       }
     };
@@ -1240,8 +1266,9 @@ HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std
       if (((p.cbits[h / 64] >> (h % 64)) & 1) != 0) scan(h, n - 4);
     }
     const std::size_t step = p.head.cstep;
+    const std::size_t span = std::min<std::size_t>(n, p.head.cspan);
     if (step != 0 && n >= 4) {
-      for (std::size_t j = 0; j + 4 <= n; j += step) {
+      for (std::size_t j = 0; j + 4 <= span; j += step) {
         const std::uint32_t h = rules_hash4(rules_load32(d + j), shift);
         if (((p.cbits[h / 64] >> (h % 64)) & 1) != 0) scan(h, j);
       }
