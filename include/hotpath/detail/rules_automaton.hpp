@@ -889,8 +889,10 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
     }
     return nd;
   };
-  // Where each literal ends: trie node (anchored), the filter's table (unanchored, and
-  // end-anchored ones of 4 bytes or more: tail), or the reverse trie (shorter end-anchored).
+  // Where each literal goes: a trie node (start-anchored: fwd, fwd_end; end-anchored: rev;
+  // those under 4 bytes, and start-anchored families that share their 4-gram, see below), or
+  // the filter's table: unanchored ones at the sampled positions, end-anchored and exact ones
+  // under their last 4 bytes (tail), the other start-anchored ones under one 4-gram (lead).
   enum : std::uint8_t { fwd, fwd_end, rev, unanchored, tail, lead };
   rules_buf<std::uint32_t> term_buf(n_lits + 1, rules_uninit);
   rules_buf<std::uint8_t> where_buf(n_lits + 1, rules_uninit);
@@ -898,10 +900,37 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
   std::uint8_t* where = where_buf.data();
   std::uint32_t r_min = rules_none, c_min = rules_none, n_clong = 0, n_cshort = 0, cstep = 0,
                 n_tail = 0, n_lead = 0, lead_max = 0;
+  // The sampled positions' distance: the shortest unanchored literal of 4 bytes or more - 3
+  // (each occurrence then covers a sampled position), else 4 (for start-anchored literals).
+  for (std::size_t i = 0; i < n_lits; ++i) {
+    const rules_lowered& l = low[lit_src[i]];
+    const std::uint32_t len = lit_off[i + 1] - lit_off[i];
+    if (!l.begin && !l.end && len >= 4 && (cstep == 0 || len - 3 < cstep)) cstep = len - 3;
+  }
+  const std::uint32_t lead_step = cstep != 0 ? cstep : 4;
+  // A start-anchored literal of 4 bytes or more goes to the filter's table under its 4-gram at
+  // the last sampled position inside it, unless more than rules_lead_share such literals have
+  // that 4-gram there (families such as `git push origin feature-N`, which differ in their
+  // last bytes only): a command with that 4-gram would compare them all, where the trie
+  // walks their common part once. Counted under a 12-bit hash.
+  constexpr std::uint32_t lead_bits = 12, rules_lead_share = 4;
+  rules_buf<std::uint32_t> share_buf(std::size_t{1} << lead_bits);
+  std::uint32_t* share = share_buf.data();
+  auto lead_key = [&](std::size_t i) {
+    const std::uint32_t t = lit_off[i], len = lit_off[i + 1] - t;
+    return rules_hash4(rules_load32(text + t + (len - 4) / lead_step * lead_step), 32 - lead_bits);
+  };
+  for (std::size_t i = 0; i < n_lits; ++i)
+    if (low[lit_src[i]].begin && !low[lit_src[i]].end && lit_off[i + 1] - lit_off[i] >= 4)
+      ++share[lead_key(i)];
   for (std::size_t i = 0; i < n_lits; ++i) {
     const rules_lowered& l = low[lit_src[i]];
     const std::uint32_t t = lit_off[i], len = lit_off[i + 1] - t;
-    if (l.begin && len >= 4) {
+    if (l.begin && l.end && len >= 4) {  // exact: under its last 4 bytes, like a suffix
+      where[i] = tail;
+      c_min = std::min(c_min, lit_rank[i]);
+      ++n_tail;
+    } else if (l.begin && len >= 4 && share[lead_key(i)] <= rules_lead_share) {
       where[i] = lead;
       c_min = std::min(c_min, lit_rank[i]);
       ++n_lead;
@@ -925,7 +954,6 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
       c_min = std::min(c_min, lit_rank[i]);
       if (len >= 4) {
         ++n_clong;
-        if (cstep == 0 || len - 3 < cstep) cstep = len - 3;
       } else {
         ++n_cshort;
       }
@@ -1015,8 +1043,8 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
   // Start-anchored literals are found at the sampled positions too (position 0 is one): with
   // no unanchored literal to set the distance, every 4th position below the longest of them.
   std::uint32_t cspan = rules_none;
-  if (n_clong == 0 && n_lead != 0) {
-    cstep = 4;
+  if (n_clong == 0) {
+    cstep = n_lead != 0 ? lead_step : 0;
     cspan = lead_max;
   }
   std::size_t n_craw = std::size_t{n_clong} * cstep + n_tail + n_lead;
@@ -1035,8 +1063,8 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
       if (where[i] != unanchored && where[i] != tail && where[i] != lead) continue;
       const std::uint32_t t = lit_off[i], len = lit_off[i + 1] - t;
       const std::uint32_t id = n_clits++;
-      const bool ends = where[i] == tail || (where[i] == lead && low[lit_src[i]].end);
-      const std::uint32_t anch = (ends ? 1u : 0u) | (where[i] == lead ? 2u : 0u);
+      const bool starts = low[lit_src[i]].begin;  // lead, or an exact literal (tail)
+      const std::uint32_t anch = (where[i] == tail ? 1u : 0u) | (starts ? 2u : 0u);
       out.clits.data()[id] = {t, len, lit_rank[i], lit_rule[i], lit_atom[i], anch};
       if (where[i] == tail) {
         out.craw.data()[k++] = {id, len - 4, rules_hash4_tail(rules_load32(text + t + len - 4), cshift)};
@@ -1047,7 +1075,7 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
         // prefix (its arguments) tells rules apart far better than its start (the command
         // name, shared by many rules), so buckets stay small (measured: 31 vs 35 ns per
         // command at 100 rules against the rarest-looking 4-gram, 55 vs 64 ns at 1000).
-        const std::uint32_t o = (len - 4) / cstep * cstep;
+        const std::uint32_t o = (len - 4) / cstep * cstep;  // cstep == lead_step here
         out.craw.data()[k++] = {id, o, rules_hash4(rules_load32(text + t + o), cshift)};
         continue;
       }
