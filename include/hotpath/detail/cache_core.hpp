@@ -64,8 +64,6 @@ struct cache_no_stamp {};
 struct cache_no_retired {};
 struct cache_no_deadline {};
 struct cache_no_stats {};
-struct cache_no_fp {};
-struct cache_no_visited {};
 
 [[noreturn]] HOTPATH_NOINLINE inline void cache_throw_length(const char* what) {
   throw std::length_error(what);
@@ -132,9 +130,6 @@ class cache_core {
   static constexpr std::size_t value_bytes_ = optimistic_ ? (sizeof(V) + 7) / 8 * 8 : sizeof(V);
   static constexpr std::size_t key_align_ = optimistic_ ? 8 : alignof(K);
   static constexpr std::size_t value_align_ = optimistic_ ? 8 : alignof(V);
-  // LRU (single-threaded layout): the fingerprint lives in the links entry, not the node, so
-  // an eviction finds the victim's index slot without touching its node (design notes).
-  static constexpr bool fp_in_links_ = algo_ == cache_eviction_algo::lru && !optimistic_;
 
   static_assert(
       !weighted_ ||
@@ -383,9 +378,8 @@ class cache_core {
   friend class cache_sharded;
 
   struct node {
-    // fp_in_links_: the fingerprint is in the links entry, and LRU has no use for the SIEVE bit.
-    [[no_unique_address]] std::conditional_t<fp_in_links_, cache_no_fp, std::uint32_t> fp;
-    [[no_unique_address]] std::conditional_t<fp_in_links_, cache_no_visited, bool> visited;
+    std::uint32_t fp;
+    bool visited;
     [[no_unique_address]] std::conditional_t<weighted_, std::size_t, cache_no_weight> weight;
     [[no_unique_address]] deadline_rep deadline;
     // LRU, optimistic mode: tick_ when last moved to the front (readers skip young hits).
@@ -393,18 +387,11 @@ class cache_core {
     alignas(key_align_) std::byte key[key_bytes_];
     alignas(value_align_) std::byte value[value_bytes_];
   };
-  struct plain_link {
+  struct link {
     std::uint32_t prev;  // towards the front (most recent / newest)
     std::uint32_t next;  // towards the back (eviction end)
   };
-  struct fp_link {
-    std::uint32_t prev;
-    std::uint32_t next;
-    std::uint32_t fp;  // the entry's fingerprint (garbage on a free node)
-  };
-  using link = std::conditional_t<fp_in_links_, fp_link, plain_link>;
   static_assert(std::is_trivially_default_constructible_v<node>);
-  static_assert(std::is_trivially_copyable_v<link>);
 
   static constexpr std::uint32_t fp_of(std::uint64_t h) noexcept {
     return static_cast<std::uint32_t>(h >> 32);
@@ -418,21 +405,6 @@ class cache_core {
 
   K& key_at(std::uint32_t i) const noexcept {
     return *std::launder(reinterpret_cast<K*>(nodes_[i].key));
-  }
-  // Node i's fingerprint (its home slot and tag in the index).
-  std::uint32_t fp_at(std::uint32_t i) const noexcept {
-    if constexpr (fp_in_links_) {
-      return links_[i].fp;
-    } else {
-      return nodes_[i].fp;
-    }
-  }
-  void set_fp(std::uint32_t i, std::uint32_t fp) noexcept {
-    if constexpr (fp_in_links_) {
-      links_[i].fp = fp;
-    } else {
-      nodes_[i].fp = fp;
-    }
   }
   V& value_at(std::uint32_t i) const noexcept {
     return *std::launder(reinterpret_cast<V*>(nodes_[i].value));
@@ -502,8 +474,7 @@ class cache_core {
       __atomic_store_n(&tick_, t, __ATOMIC_RELEASE);
       __atomic_store_n(&nodes_[i].stamp, t, __ATOMIC_RELEASE);
     }
-    links_[i].prev = cache_npos;  // not the whole entry: it holds the fingerprint
-    links_[i].next = head_;
+    links_[i] = link{cache_npos, head_};
     if (head_ != cache_npos) {
       links_[head_].prev = i;
     } else {
@@ -567,7 +538,7 @@ class cache_core {
   HOTPATH_ALWAYS_INLINE void prefetch_next_victims(std::uint32_t v) const noexcept {
     const std::uint32_t n1 = links_[v].prev;
     if (n1 == cache_npos) return;
-    index_.prefetch(fp_at(n1));
+    index_.prefetch(nodes_[n1].fp);
     std::uint32_t n = n1;
     for (int d = 1; d < victim_lead_ && n != cache_npos; ++d) n = links_[n].prev;
     if (n == cache_npos) return;
@@ -578,10 +549,7 @@ class cache_core {
   }
 
   void set_visited(std::uint32_t i, bool v) noexcept {
-    if constexpr (fp_in_links_) {
-      (void)i;
-      (void)v;
-    } else if constexpr (optimistic_) {
+    if constexpr (optimistic_) {
       __atomic_store_n(&nodes_[i].visited, v, __ATOMIC_RELEASE);
     } else {
       nodes_[i].visited = v;
@@ -701,7 +669,7 @@ class cache_core {
     call_listener(key_at(i), value_at(i), cause);
   }
   void remove_node(std::uint32_t i, eviction_cause cause) noexcept {
-    index_.erase(fp_at(i), i);
+    index_.erase(nodes_[i].fp, i);
     unlink(i);
     --size_;
     if constexpr (weighted_) weight_ -= nodes_[i].weight;
@@ -771,11 +739,11 @@ class cache_core {
         node& nd = nodes_[n];
         ::new (static_cast<void*>(nd.key)) K(std::forward<KK>(key));
         make(static_cast<void*>(nd.value));
-        set_fp(n, fp_of(h));
-        set_visited(n, false);
+        nd.fp = fp_of(h);
+        nd.visited = false;
         set_deadline(n, now);
         link_front(n);
-        index_.insert(fp_of(h), n);
+        index_.insert(nd.fp, n);
         ++size_;
         if constexpr (counting_) ++stats_.inserts;
         return &value_at(n);
@@ -808,8 +776,8 @@ class cache_core {
       }
       nd.weight = w;
     }
-    set_fp(n, fp_of(h));
-    set_visited(n, false);
+    nd.fp = fp_of(h);
+    nd.visited = false;
     const auto now = now_rep();
     set_deadline(n, now);
     // Nothing below throws.
@@ -826,7 +794,7 @@ class cache_core {
     }
     while (size_ > 0 && load() + w > capacity_) evict_one(now, cache_npos);
     link_front(n);
-    index_.insert(fp_of(h), n);
+    index_.insert(nd.fp, n);
     ++size_;
     if constexpr (weighted_) weight_ += w;
     if constexpr (counting_) ++stats_.inserts;
