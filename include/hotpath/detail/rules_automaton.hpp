@@ -1144,11 +1144,21 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
   return out;
 }
 
+// The number of set bits, inline: std::popcount compiles to a call of libgcc's
+// __popcountdi2 when the target has no POPCNT (x86-64 without -mpopcnt, the default), which
+// was ~14 % of the 100-rule benchmark's matching time (perf).
+constexpr std::uint32_t rules_popcount(std::uint64_t x) noexcept {
+  x = x - ((x >> 1) & 0x5555555555555555u);
+  x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
+  return static_cast<std::uint32_t>((x * 0x0101010101010101u) >> 56);
+}
+
 // Index of bucket h among the occupied ones (h must be occupied).
 constexpr std::uint32_t rules_bucket(const std::uint64_t* cbits, const std::uint32_t* crank,
                                      std::uint32_t h) noexcept {
   const std::uint64_t below = cbits[h / 64] & ((std::uint64_t{1} << (h % 64)) - 1);
-  return crank[h / 64] + static_cast<std::uint32_t>(std::popcount(below));
+  return crank[h / 64] + rules_popcount(below);
 }
 
 // Writes the trie rows (trow: dims.trow zeroed entries) and the filter's buckets (cbits:
@@ -1226,6 +1236,35 @@ constexpr bool rules_eval(const rules_view& p, std::size_t i, std::string_view s
   return false;
 }
 
+// std::optional<std::size_t>{r}, or nullopt for rules_none. Why not the two obvious returns:
+// g++ 12 then stores the engaged flag as one byte into the optional on the stack and reloads
+// it as an 8-byte word to return it in registers, a store-forwarding stall that was ~15 % of
+// the samples of the 100-rule benchmark (perf). With the standard libraries that lay the
+// optional out as {payload, bool engaged} in 16 bytes (libstdc++, libc++; checked below), it
+// is built from two 64-bit words instead (not in constant evaluation: std::bit_cast of a type
+// with a union is not a constant expression).
+#if defined(__GLIBCXX__) || defined(_LIBCPP_VERSION)
+inline constexpr bool rules_optional_is_words =
+    sizeof(std::optional<std::size_t>) == 16 && alignof(std::optional<std::size_t>) == 8 &&
+    sizeof(std::size_t) == 8 && std::is_trivially_copyable_v<std::optional<std::size_t>> &&
+    std::endian::native == std::endian::little;
+#else
+inline constexpr bool rules_optional_is_words = false;
+#endif
+
+HOTPATH_ALWAYS_INLINE constexpr std::optional<std::size_t> rules_optional(std::uint32_t r) noexcept {
+  if constexpr (rules_optional_is_words) {
+    if (!std::is_constant_evaluated()) {
+      struct words {
+        std::uint64_t value, engaged;
+      };
+      return std::bit_cast<std::optional<std::size_t>>(words{r, r != rules_none ? 1u : 0u});
+    }
+  }
+  if (r == rules_none) return std::nullopt;
+  return r;
+}
+
 // Index of the first rule (declaration order) that matches s, or rules_none. `hit` must have
 // p.head.atom_words zeroed words and `cand` p.head.cand_words words (overwritten).
 HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std::string_view s,
@@ -1251,7 +1290,8 @@ HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std
   std::size_t i = 0;
   bool bytewise = n < 8;
   if (std::is_constant_evaluated()) bytewise = true;
-  std::uint32_t nd = bytewise ? rules_walk_ct(p, s, false, i) : rules_walk_fwd(p, d, n, i);
+  std::uint32_t nd = 0;  // no literal left in the forward trie (often): no walk
+  if (tn[0].row != 0) nd = bytewise ? rules_walk_ct(p, s, false, i) : rules_walk_fwd(p, d, n, i);
   std::uint32_t best = tn[nd].pre_min;
   if (i == n) best = std::min(best, tn[nd].end_min);
   if (complex) {

@@ -102,9 +102,8 @@ class dynamic_ruleset {
       buf = big.data();
     }
     for (std::uint32_t i = 0; i < v.head.atom_words; ++i) buf[i] = 0;
-    const std::uint32_t r = hotpath::detail::rules_run(v, s, buf, buf + v.head.atom_words);
-    if (r == hotpath::detail::rules_none) return std::nullopt;
-    return r;
+    return hotpath::detail::rules_optional(
+        hotpath::detail::rules_run(v, s, buf, buf + v.head.atom_words));
   }
   // The value of the first matching rule, or nullopt (see match_index).
   std::optional<Value> match(std::string_view s) const {

@@ -263,10 +263,8 @@ class ruleset {
       constexpr auto& h = compiled::tables.head;
       std::array<std::uint64_t, h.atom_words> hit{};
       std::array<std::uint64_t, h.cand_words> cand{};
-      const std::uint32_t r =
-          hotpath::detail::rules_run(compiled::view, s, hit.data(), cand.data());
-      if (r == hotpath::detail::rules_none) return std::nullopt;
-      return r;
+      return hotpath::detail::rules_optional(
+          hotpath::detail::rules_run(compiled::view, s, hit.data(), cand.data()));
     }
   }
   // The value of the first matching rule (see match_index), or nullopt when none matches.
