@@ -459,14 +459,25 @@ TEST(interner_hash, short_strings_at_a_page_end_do_not_fault) {
 }
 #endif
 
-// Strings that differ only in their last byte, or only in length (NUL padding), at every
-// short length: the masked comparison must tell them apart.
-TEST(interner_hash, short_comparison_sees_every_byte_and_the_length) {
-  struct same_hash {  // every string in one probe run, so comparisons decide everything
-    using interner_policy_kind = hotpath::detail::interner_hash_kind;
-    std::uint64_t operator()(std::string_view) const noexcept { return 0x9876543200000000ull; }
-  };
-  hotpath::basic_interner<same_hash> in;
+// Every string in one probe run, so comparisons decide everything.
+struct same_hash {
+  using interner_policy_kind = hotpath::detail::interner_hash_kind;
+  std::uint64_t operator()(std::string_view) const noexcept { return 0x9876543200000000ull; }
+};
+// The same with short_key_hash: a 1-16 byte string takes the short-key path (the key built
+// once, compared by interner_strings::equals_key), which the mix hashes take but cannot drive
+// into collisions of one length against another.
+struct same_hash_short_key : same_hash {
+  std::uint64_t short_key_hash(hotpath::detail::interner_short_key, std::size_t) const noexcept {
+    return 0x9876543200000000ull;
+  }
+};
+
+// Strings that differ only in one byte, or only in length (NUL padding), at every short
+// length: the masked comparison must tell them apart, on both comparison paths.
+template <class Hash>
+void check_short_comparison() {
+  hotpath::basic_interner<Hash> in;
   reference_interner ref;
   std::vector<std::string> all;
   for (std::size_t n = 0; n <= 18; ++n) {
@@ -484,6 +495,11 @@ TEST(interner_hash, short_comparison_sees_every_byte_and_the_length) {
   for (const auto& t : all) ASSERT_EQ(in.intern(t).id(), ref.intern(t)) << t.size();
   for (const auto& t : all) ASSERT_EQ(in.find(t)->id(), *ref.find(t));
   EXPECT_EQ(in.size(), ref.strings.size());
+}
+
+TEST(interner_hash, short_comparison_sees_every_byte_and_the_length) {
+  check_short_comparison<same_hash>();            // interner_strings::equals
+  check_short_comparison<same_hash_short_key>();  // the short-key path: equals_key
 }
 
 // find()'s optional is built from one word where the library allows it; both cases must
