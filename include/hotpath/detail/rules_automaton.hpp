@@ -1315,14 +1315,16 @@ HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std
         on_atom(l.atom);
     };
     // The bucket of 4-byte hash h, with the input's 4 bytes at j: every entry whose literal
-    // occurs there (ending at the input's end, for end-anchored ones).
+    // occurs there (ending at the input's end, for end-anchored ones; starting at 0, for
+    // start-anchored ones) and could still win.
     auto scan = [&](std::uint32_t h, std::size_t j) {
       const std::uint32_t k = rules_bucket(p.cbits, p.crank, h);
       for (std::uint32_t e = p.cbkt[k]; e < p.cbkt[k + 1]; ++e) {
         const rules_centry ce = p.centries[e];
         const rules_clit& l = p.clits[ce.lit];
+        if (l.rank >= best) break;  // a bucket's entries are in rank order
         const std::size_t to = j - ce.off + l.len;  // where the occurrence would end
-        if (l.rank >= best || ce.off > j || to > n || ((l.anch & 1) != 0 && to != n) ||
+        if (ce.off > j || to > n || ((l.anch & 1) != 0 && to != n) ||
             ((l.anch & 2) != 0 && ce.off != j))
           continue;
         if (rules_eq(d + (j - ce.off), p.text + l.text, l.len)) on_clit(l);
