@@ -6,12 +6,7 @@
 // fingerprint match loads the node to compare keys. The home slot is fingerprint & mask, and a
 // rehash never calls the user's hash (the fingerprint is in the slot). Deletion is
 // backward-shift (no tombstones), so probe lengths stay those of a fresh table under any mix of
-// inserts and evictions; the load factor is kept at or below 1/4 (max_load_inv). That costs
-// 32-64 bytes of index per entry, but at load <= 1/2 the probe loops (lookup, the insert's
-// search for an empty slot, the backward shift) run a variable number of times, so their exits
-// are hard to predict, and a miss runs four of them: 1/4 took 0.76-0.79x the time per request
-// at Zipf 0.7 in the paired harness, 0.93-1.00x at Zipf 0.99 (docs/cache.md); 1/8 (an 8 MB
-// index for 100k entries) was slower (1.0x / 1.57x).
+// inserts and evictions; the load factor is kept at or below 1/2.
 //
 // Shared = true (the concurrent cache's optimistic readers, see cache_sharded.hpp): every slot
 // write is an atomic 8-byte store, so readers that probe without the lock (atomic loads,
@@ -65,8 +60,6 @@ class cache_index_t {
     std::uint32_t ref;  // node + 1; 0 marks an empty slot
   };
 
-  static constexpr std::size_t max_load_inv = 4;  // load <= 1/4
-
   cache_index_t() = default;
   cache_index_t(cache_index_t&& o) noexcept
       : slots_(std::move(o.slots_)),
@@ -98,7 +91,7 @@ class cache_index_t {
 
   // Adds node under fp. Precondition: reserve(size() + 1) succeeded; node is not present.
   void insert(std::uint32_t fp, std::uint32_t node) noexcept {
-    HOTPATH_ASSERT(slots_ != nullptr && (count_ + 1) * max_load_inv <= mask_ + 1);
+    HOTPATH_ASSERT(slots_ != nullptr && (count_ + 1) * 2 <= mask_ + 1);
     std::size_t i = fp & mask_;
     while (slots_[i].ref != 0) i = (i + 1) & mask_;
     put(i, slot{fp, node + 1});
@@ -126,16 +119,16 @@ class cache_index_t {
     --count_;
   }
 
-  // Makes room for n entries at load <= 1 / max_load_inv. Throws std::bad_alloc with no change. Shared: the
+  // Makes room for n entries at load <= 1/2. Throws std::bad_alloc with no change. Shared: the
   // old array goes to retire(std::unique_ptr<slot[]>&&), which must not throw.
   void reserve(std::size_t n) {
     reserve(n, [](std::unique_ptr<slot[]>&&) noexcept {});
   }
   template <class Retire>
   void reserve(std::size_t n, Retire&& retire) {
-    if (slots_ != nullptr && n * max_load_inv <= mask_ + 1) return;
+    if (slots_ != nullptr && n * 2 <= mask_ + 1) return;
     std::size_t size = 16;
-    while (size < n * max_load_inv) size *= 2;
+    while (size < n * 2) size *= 2;
     auto fresh = std::make_unique<slot[]>(size);  // value-initialised: all empty
     const std::size_t mask = size - 1;
     if (slots_ != nullptr) {
