@@ -1,7 +1,8 @@
 // hotpath/rules.hpp: rule matchers — first-match-wins rule sets over exact / prefix / suffix /
-// contains / glob patterns and their combinations, compiled into anchored tries and a sampled
-// substring filter (at compile time for rules::ruleset, at run time for
-// rules::dynamic_ruleset). See docs/rules.md.
+// contains / glob patterns and their combinations, compiled into a hash table of 4-grams
+// probed at sampled positions and at the input's end (plus tries for short anchored literals;
+// at compile time for rules::ruleset, at run time for rules::dynamic_ruleset). See
+// docs/rules.md.
 //
 // Example:
 //   enum class verdict { allow, deny, ask };
