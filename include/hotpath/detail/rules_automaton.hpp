@@ -525,6 +525,15 @@ constexpr bool rules_eq(const char* a, const char* b, std::size_t len) {
   }
 }
 
+// a[0, len) == b[0, len) for 8 <= len <= 16 (not in constant evaluation), without a branch:
+// the words at 0 and len - 8 cover every byte, so the caller can fold the outcome into a
+// conditional move (a failing compare, e.g. against another member of a literal family, was
+// a mispredicted branch).
+inline std::uint64_t rules_diff16(const char* a, const char* b, std::size_t len) noexcept {
+  return (rules_load64(a) ^ rules_load64(b)) |
+         (rules_load64(a + len - 8) ^ rules_load64(b + len - 8));
+}
+
 // An atom reduced to one literal: a run of bytes (text[b, e) of the pattern, or glob tokens
 // [b, e) for globs), anchored at the input's start (begin), end (end), both or neither.
 // Globs that the literal does not decide keep their parsed tokens for verification.
@@ -1265,6 +1274,9 @@ HOTPATH_ALWAYS_INLINE constexpr std::optional<std::size_t> rules_optional(std::u
   return r;
 }
 
+// Sampled positions the filter visits with a fixed trip count (the bench's commands: ~25 bytes).
+inline constexpr std::size_t rules_fixed_positions = 6;
+
 // Index of the first rule (declaration order) that matches s, or rules_none. `hit` must have
 // p.head.atom_words zeroed words and `cand` p.head.cand_words words (overwritten).
 HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std::string_view s,
@@ -1327,7 +1339,14 @@ HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std
         if (ce.off > j || to > n || ((l.anch & 1) != 0 && to != n) ||
             ((l.anch & 2) != 0 && ce.off != j))
           continue;
-        if (rules_eq(d + (j - ce.off), p.text + l.text, l.len)) on_clit(l);
+        const char* const a = d + (j - ce.off);
+        const char* const b = p.text + l.text;
+        if (!std::is_constant_evaluated() && l.len - 8 <= 8 && l.atom == rules_none) {
+          const std::uint32_t r = rules_diff16(a, b, l.len) == 0 ? l.rule : rules_none;
+          best = r < best ? r : best;
+        } else if (rules_eq(a, b, l.len)) {
+          on_clit(l);
+        }
       }
     };
     const std::uint32_t shift = p.head.cshift;
@@ -1337,8 +1356,21 @@ HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std
     }
     const std::size_t step = p.head.cstep;
     const std::size_t span = std::min<std::size_t>(n, p.head.cspan);
-    if (step != 0 && n >= 4) {
-      for (std::size_t j = 0; j + 4 <= span; j += step) {
+    if (step != 0 && span >= 4) {
+      // The first rules_fixed_positions sampled positions with a fixed trip count (a position
+      // past the input loads the last 4 bytes and is not scanned), the rest in a loop: the
+      // loop's exit, which follows the input's length, was the most mispredicted branch.
+      const std::size_t last = span - 4;
+#if defined(__GNUC__)
+#pragma GCC unroll 8
+#endif
+      for (std::size_t k = 0; k < rules_fixed_positions; ++k) {
+        const std::size_t j = k * step;
+        const std::size_t jj = j <= last ? j : last;
+        const std::uint32_t h = rules_hash4(rules_load32(d + jj), shift);
+        if ((((p.cbits[h / 64] >> (h % 64)) & 1) != 0) & (j <= last)) scan(h, jj);
+      }
+      for (std::size_t j = rules_fixed_positions * step; j <= last; j += step) {
         const std::uint32_t h = rules_hash4(rules_load32(d + j), shift);
         if (((p.cbits[h / 64] >> (h % 64)) & 1) != 0) scan(h, j);
       }
