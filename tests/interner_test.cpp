@@ -502,6 +502,29 @@ TEST(interner_hash, short_comparison_sees_every_byte_and_the_length) {
   check_short_comparison<same_hash_short_key>();  // the short-key path: equals_key
 }
 
+// A policy whose short_key_hash is not operator() of the same bytes: growth re-hashes stored
+// strings the way lookups hash them, so nothing is lost across many doublings.
+struct short_key_differs {
+  using interner_policy_kind = hotpath::detail::interner_hash_kind;
+  std::uint64_t operator()(std::string_view s) const noexcept {
+    return hotpath::detail::interner_splitmix(std::hash<std::string_view>{}(s));
+  }
+  std::uint64_t short_key_hash(hotpath::detail::interner_short_key k,
+                               std::size_t n) const noexcept {
+    return hotpath::detail::interner_splitmix(k.lo * 31 + k.hi * 7 + n);
+  }
+};
+
+TEST(interner_hash, growth_rehashes_like_lookups) {
+  hotpath::basic_interner<short_key_differs> in;
+  reference_interner ref;
+  for (int i = 0; i < 5000; ++i) {
+    const std::string s = "k" + std::to_string(i * 7919) + (i % 3 == 0 ? std::string(20, 'x') : "");
+    ASSERT_EQ(in.intern(s).id(), ref.intern(s));
+  }
+  for (const auto& t : ref.strings) ASSERT_EQ(in.find(t)->id(), *ref.find(t)) << t;
+}
+
 // find()'s optional is built from one word where the library allows it; both cases must
 // round-trip.
 TEST(interner_hash, find_returns_engaged_and_empty_optionals) {

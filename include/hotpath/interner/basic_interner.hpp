@@ -402,6 +402,17 @@ class basic_interner {
     }
   };
 
+  // s's hash as find_id computes it; index growth re-hashes through this too, so a policy's
+  // short_key_hash and operator() need not agree for the index to stay consistent.
+  [[nodiscard]] std::uint64_t hash_of(std::string_view s) const noexcept {
+    if constexpr (short_key_path) {
+      if (detail::interner_is_short(s.size())) {
+        return hash_.short_key_hash(detail::interner_key(s.data(), s.size()), s.size());
+      }
+    }
+    return hash_(s);
+  }
+
   // The id of s, or interner_empty_id; sets h to s's hash and, on a miss, pos to its empty
   // slot (as interner_index::find). Shared by intern, find and the frozen view.
   HOTPATH_ALWAYS_INLINE std::uint32_t find_id(std::string_view s, std::uint64_t& h,
@@ -433,7 +444,7 @@ class basic_interner {
     if (s.size() > max_length) detail::interner_throw_too_long(s.size(), max_length);
     if (size() >= max_symbols) detail::interner_throw_full(max_symbols);  // before any memory
     if (sh.index.full()) {
-      sh.index.grow(upstream_, [this](std::uint32_t id) noexcept { return hash_(view_of(id)); });
+      sh.index.grow(upstream_, [this](std::uint32_t id) noexcept { return hash_of(view_of(id)); });
       pos = sh.index.empty_slot(h);
     }
     if constexpr (concurrent) {
