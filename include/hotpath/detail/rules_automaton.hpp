@@ -1275,7 +1275,7 @@ HOTPATH_ALWAYS_INLINE constexpr std::optional<std::size_t> rules_optional(std::u
 }
 
 // Sampled positions the filter visits with a fixed trip count (the bench's commands: ~25 bytes).
-inline constexpr std::size_t rules_fixed_positions = 6;
+inline constexpr std::size_t rules_fixed_positions = 7;
 
 // Index of the first rule (declaration order) that matches s, or rules_none. `hit` must have
 // p.head.atom_words zeroed words and `cand` p.head.cand_words words (overwritten).
