@@ -468,7 +468,7 @@ struct same_hash {
 // once, compared by interner_strings::equals_key), which the mix hashes take but cannot drive
 // into collisions of one length against another.
 struct same_hash_short_key : same_hash {
-  std::uint64_t short_key_hash(hotpath::detail::interner_short_key, std::size_t) const noexcept {
+  static std::uint64_t short_key_hash(hotpath::detail::interner_short_key, std::size_t) noexcept {
     return 0x9876543200000000ull;
   }
 };
@@ -509,8 +509,8 @@ struct short_key_differs {
   std::uint64_t operator()(std::string_view s) const noexcept {
     return hotpath::detail::interner_splitmix(std::hash<std::string_view>{}(s));
   }
-  std::uint64_t short_key_hash(hotpath::detail::interner_short_key k,
-                               std::size_t n) const noexcept {
+  static std::uint64_t short_key_hash(hotpath::detail::interner_short_key k,
+                                      std::size_t n) noexcept {
     return hotpath::detail::interner_splitmix(k.lo * 31 + k.hi * 7 + n);
   }
 };

@@ -927,7 +927,8 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
   std::uint32_t* share = share_buf.data();
   auto lead_key = [&](std::size_t i) {
     const std::uint32_t t = lit_off[i], len = lit_off[i + 1] - t;
-    return rules_hash4(rules_load32(text + t + (len - 4) / lead_step * lead_step), 32 - lead_bits);
+    const std::uint32_t at = (len - 4) / lead_step * lead_step;  // <= len - 4
+    return rules_hash4(rules_load32(text + t + at), 32 - lead_bits);
   };
   for (std::size_t i = 0; i < n_lits; ++i)
     if (low[lit_src[i]].begin && !low[lit_src[i]].end && lit_off[i + 1] - lit_off[i] >= 4)
@@ -935,7 +936,7 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
   for (std::size_t i = 0; i < n_lits; ++i) {
     const rules_lowered& l = low[lit_src[i]];
     const std::uint32_t t = lit_off[i], len = lit_off[i + 1] - t;
-    if (l.begin && l.end && len >= 4) {  // exact: under its last 4 bytes, like a suffix
+    if (l.end && len >= 4) {  // suffix, or exact (also start-anchored): under its last 4 bytes
       where[i] = tail;
       c_min = std::min(c_min, lit_rank[i]);
       ++n_tail;
@@ -949,10 +950,6 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
       where[i] = l.end ? fwd_end : fwd;
       std::uint32_t& m = l.end ? eown[term[i]] : own[term[i]];
       if (lit_rule[i] < m) m = lit_rule[i];
-    } else if (l.end && len >= 4) {
-      where[i] = tail;
-      c_min = std::min(c_min, lit_rank[i]);
-      ++n_tail;
     } else if (l.end) {
       term[i] = insert(1, t + len, len, true);
       where[i] = rev;
