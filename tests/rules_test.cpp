@@ -4,6 +4,7 @@
 #include <hotpath/rules.hpp>
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -16,6 +17,9 @@
 #include <gtest/gtest.h>
 
 #include <fnmatch.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace {
 
@@ -294,6 +298,49 @@ TEST(RulesStatic, AgreesWithDynamicOnLongLiterals) {
     EXPECT_EQ(longs.match_index(s), want) << s;
   }
 }
+
+// An end-anchored or exact literal of 4+ bytes sits in the filter's table under its last 4
+// bytes (tail multiplier); a sampled position whose 4 bytes hash (other multiplier) into the
+// same bucket reaches it too, and must not count it where it does not end the input. w: a
+// 4-byte word whose two hashes agree in their top 16 bits (so at every table size), searched.
+TEST(RulesDynamic, EndAnchoredLiteralSeenFromASampledPositionMustEndTheInput) {
+  std::string w;
+  for (std::uint32_t x = 0; x < 26u * 26 * 26 * 26 && w.empty(); ++x) {
+    const std::string c = {static_cast<char>('a' + x % 26), static_cast<char>('a' + x / 26 % 26),
+                           static_cast<char>('a' + x / 676 % 26),
+                           static_cast<char>('a' + x / 17576)};
+    const std::uint32_t v = hotpath::detail::rules_load32(c.data());
+    if (hotpath::detail::rules_hash4(v, 16) == hotpath::detail::rules_hash4_tail(v, 16)) w = c;
+  }
+  ASSERT_EQ(w.size(), 4u);
+  for (const kind k : {kind::suffix, kind::exact, kind::glob}) {
+    dynamic_ruleset<int> d;
+    d.add(k, k == kind::glob ? "*" + w : w, 0);
+    d.add(kind::contains, "zzzz", 1);  // sampled positions: every offset
+    EXPECT_EQ(d.match_index(w + "zzzz"), 1u) << w << " kind " << static_cast<int>(k);
+    EXPECT_EQ(d.match_index("zzzz" + w), k == kind::exact ? 1u : 0u) << w;
+    EXPECT_EQ(d.match_index(w), 0u) << w;
+  }
+}
+
+#if defined(__linux__) && SIZE_MAX > 0xFFFFFFFFu && !HOTPATH_TSAN
+// An input of more than 4 GiB (zero pages, not backed): the sampled positions reach its end.
+// The filter's 32-bit "no limit" (rules_none) once stopped them at 4 GiB. ~1 s (ASan: ~3 s;
+// not under TSan, whose shadow of the 4 GiB took ~55 s).
+TEST(RulesDynamic, UnanchoredLiteralPastFourGiB) {
+  const std::size_t n = (std::size_t{1} << 32) + 64;
+  void* mem =
+      mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (mem == MAP_FAILED) GTEST_SKIP() << "no 4 GiB of address space";
+  char* p = static_cast<char*>(mem);
+  const std::string_view lit = "needle, 35 bytes: few sampled spots";
+  std::memcpy(p + n - 40, lit.data(), lit.size());
+  dynamic_ruleset<int> d;
+  d.add(kind::contains, lit, 1);
+  EXPECT_EQ(d.match(std::string_view(p, n)), 1);
+  munmap(mem, n);
+}
+#endif
 
 TEST(RulesDynamic, BadPatternThrowsNamingIt) {
   dynamic_ruleset<int> d;

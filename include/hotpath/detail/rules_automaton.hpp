@@ -1352,7 +1352,9 @@ HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std
       if (((p.cbits[h / 64] >> (h % 64)) & 1) != 0) scan(h, n - 4);
     }
     const std::size_t step = p.head.cstep;
-    const std::size_t span = std::min<std::size_t>(n, p.head.cspan);
+    // cspan == rules_none: no limit (an input may be longer than that 32-bit value).
+    const std::size_t span =
+        p.head.cspan == rules_none ? n : std::min<std::size_t>(n, p.head.cspan);
     if (step != 0 && span >= 4) {
       // The first rules_fixed_positions sampled positions with a fixed trip count (a position
       // past the input loads the last 4 bytes and is not scanned), the rest in a loop: the
