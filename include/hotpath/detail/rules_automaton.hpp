@@ -4,23 +4,29 @@
 // Design. Every rule is a formula over atoms (exact/prefix/suffix/contains/glob). Each atom
 // contributes one literal, and the literals are split by their anchors, so that each part is
 // matched where it can occur instead of at every input position:
-//   * anchored at the start (exact, prefix, globs shaped `lit` / `lit*`, the leading run of
-//     other globs): a path-compressed trie walked from position 0. A step looks up the child
-//     by the next byte's class in a dense row and compares the rest of the edge label word-wise
-//     (8 bytes per load) against the literal text; the walk stops at the first mismatch,
-//     usually after a few steps. Exact literals are recorded on the node where they end and
-//     count only when the input ends there too.
+//   * anchored at the start (prefix, globs shaped `lit*`, the leading run of other globs), 4
+//     bytes or more: in the filter's hash table (below) under one 4-gram, the one at the last
+//     sampled position inside the literal, counted only where it starts the input; families
+//     of more than 4 such literals sharing that 4-gram stay in the trie. Shorter ones (and
+//     those families): a path-compressed trie walked from position 0. A step looks up the
+//     child by the next byte's class in a dense row and compares the rest of the edge label
+//     word-wise (8 bytes per load) against the literal text; the walk stops at the first
+//     mismatch, usually after a few steps.
+//   * exact (and globs shaped `lit`): 4 bytes or more, like the end-anchored ones below, and
+//     counted only where they also start the input; shorter ones are recorded on the trie
+//     node where they end and count only when the input ends there too.
 //   * anchored at the end (suffix, `*lit`, the trailing run of other globs), 4 bytes or more:
-//     one lookup of the input's last 4 bytes in the filter's hash table (below; another hash
+//     one lookup of the input's last 4 bytes in the filter's hash table (another hash
 //     multiplier), whose bucket holds the literals ending in those bytes, compared in full.
 //     Shorter ones: the same walk as above on a trie of reversed literals, from the last byte
 //     backwards.
 //   * unanchored (contains, `*lit*`, inner glob runs used only when a glob has no anchored
 //     run): a filter that hashes the 4 bytes at every `step`-th input position (step = the
-//     shortest such literal - 3, so each occurrence covers one sampled position) into a bitmap;
-//     only a set bit leads to a bucket of (literal, offset) pairs that are compared in full.
-//     The positions are independent loads, not a chain. Literals shorter than 4 bytes are
-//     searched for directly.
+//     shortest such literal - 3, so each occurrence covers one sampled position; with none,
+//     every 4th position below the longest start-anchored literal of the table) into a
+//     bitmap; only a set bit leads to a bucket of (literal, offset) pairs, in rule order, that
+//     are compared in full. The positions are independent loads, not a chain. Literals
+//     shorter than 4 bytes are searched for directly.
 // Rules whose formula is one positive non-glob atom (or any_of such atoms) are "simple": a
 // literal hit decides them (the tries store the lowest simple rule on each node, aggregated
 // along the path). All other rules ("complex": globs, all_of, not_) are candidates when one of
@@ -172,12 +178,13 @@ struct rules_tout {
   std::uint32_t next = rules_none;
 };
 
-// A literal found through the filter's hash table: unanchored (contains, inner glob run), or
-// anchored at the end and at least 4 bytes long (suffix, `*lit`, trailing glob run: end = 1),
-// which is looked up once, by the input's last 4 bytes.
+// A literal found through the filter's hash table: unanchored (contains, inner glob run);
+// anchored at the end or exact, 4 bytes or more (looked up once, by the input's last 4 bytes:
+// anch bit 0, and bit 1 too for exact ones); or anchored at the start, 4 bytes or more (under
+// one 4-gram at a sampled position: anch bit 1).
 struct rules_clit {
   std::uint32_t text = 0, len = 0;
-  std::uint32_t rank = 0;           // rule index (simple) or the complex rule's index
+  std::uint32_t rank = 0;           // index of the rule (simple or complex) it belongs to
   std::uint32_t rule = rules_none;  // simple rule decided by a hit, or none
   std::uint32_t atom = rules_none;  // complex atom fed by a hit, or none
   std::uint32_t anch = 0;           // bit 0: counts only where it ends the input; bit 1: starts it
@@ -198,7 +205,7 @@ struct rules_header {
   std::uint32_t stride = 1;              // classes per row
   std::uint32_t rroot = 1;               // the reverse trie's root (the forward root is 0)
   std::uint32_t cshift = 32;             // filter hash: (w * K) >> cshift
-  std::uint32_t cstep = 0;               // sampled positions' distance (0: no filter)
+  std::uint32_t cstep = 0;               // sampled positions' distance (0: none sampled)
   std::uint32_t ctail = 0;               // 1: end-anchored literals in the filter's table
   std::uint32_t cspan = rules_none;      // sampled positions only below this input offset
   std::uint32_t r_min = rules_none;      // lowest rank of a reverse-trie literal
@@ -1073,7 +1080,8 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
       const std::uint32_t anch = (where[i] == tail ? 1u : 0u) | (starts ? 2u : 0u);
       out.clits.data()[id] = {t, len, lit_rank[i], lit_rule[i], lit_atom[i], anch};
       if (where[i] == tail) {
-        out.craw.data()[k++] = {id, len - 4, rules_hash4_tail(rules_load32(text + t + len - 4), cshift)};
+        out.craw.data()[k++] = {id, len - 4,
+                                rules_hash4_tail(rules_load32(text + t + len - 4), cshift)};
         continue;
       }
       if (where[i] == lead) {
@@ -1258,7 +1266,8 @@ inline constexpr bool rules_optional_is_words =
 inline constexpr bool rules_optional_is_words = false;
 #endif
 
-HOTPATH_ALWAYS_INLINE constexpr std::optional<std::size_t> rules_optional(std::uint32_t r) noexcept {
+HOTPATH_ALWAYS_INLINE constexpr std::optional<std::size_t> rules_optional(
+    std::uint32_t r) noexcept {
   if constexpr (rules_optional_is_words) {
     if (!std::is_constant_evaluated()) {
       struct words {
@@ -1331,7 +1340,7 @@ HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std
       for (std::uint32_t e = p.cbkt[k]; e < p.cbkt[k + 1]; ++e) {
         const rules_centry ce = p.centries[e];
         const rules_clit& l = p.clits[ce.lit];
-        if (l.rank >= best) break;  // a bucket's entries are in rank order
+        if (l.rank >= best) break;                  // a bucket's entries are in rank order
         const std::size_t to = j - ce.off + l.len;  // where the occurrence would end
         if (ce.off > j || to > n || ((l.anch & 1) != 0 && to != n) ||
             ((l.anch & 2) != 0 && ce.off != j))

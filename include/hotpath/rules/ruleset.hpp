@@ -6,11 +6,11 @@
 // matches s. Both are constexpr (static_assert on them).
 // Differs from a loop over rules / std::regex / RE2::Set: the literals of all rules (exact,
 // prefix, suffix, contains and the literal runs of globs) are merged by the compiler into a
-// path-compressed trie (anchored at the start) and a 4-byte hash table for the others (the
-// unanchored ones at sampled positions, those anchored at the end by the last 4 bytes; a
-// reversed trie for end-anchored ones under 4 bytes), so the work per input does not grow
-// with the number of rules; globs are verified only when their literal was seen and their
-// rule could still win.
+// 4-byte hash table (unanchored and start-anchored ones at sampled positions, exact and
+// end-anchored ones by the input's last 4 bytes) and, for anchored ones under 4 bytes (and
+// families of prefixes sharing their 4-gram), a path-compressed trie from each end, so the
+// work per input does not grow with the number of rules; globs are verified only when their
+// literal was seen and their rule could still win.
 // A malformed pattern is a compile error naming the rule index and the problem.
 // Performance: one hash per sampled position and one of the last 4 bytes, a full compare only
 // on a set bit, a few trie steps for short anchored literals; no allocation, no locks, thread
