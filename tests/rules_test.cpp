@@ -357,6 +357,37 @@ TEST(RulesDynamic, BadPatternThrowsNamingIt) {
   EXPECT_EQ(d.match("okay"), 1);
 }
 
+// A value whose move constructor throws on demand: add() must leave the set as it was.
+struct move_may_throw {
+  int v = 0;
+  static inline bool fail = false;
+  explicit move_may_throw(int x) : v(x) {}
+  move_may_throw(const move_may_throw&) = default;
+  // NOLINTNEXTLINE(performance-noexcept-move-constructor): throws on purpose
+  move_may_throw(move_may_throw&& o) : v(o.v) {
+    if (fail) throw std::runtime_error("move");
+  }
+  move_may_throw& operator=(const move_may_throw&) = default;
+  move_may_throw& operator=(move_may_throw&&) = default;
+  ~move_may_throw() = default;
+};
+
+TEST(RulesDynamic, ThrowingAddLeavesTheSetUnchanged) {
+  dynamic_ruleset<move_may_throw> d;
+  d.add(kind::prefix, "git ", move_may_throw(1));
+  EXPECT_EQ(d.match("git push")->v, 1);  // tables built
+  move_may_throw::fail = true;
+  EXPECT_THROW(d.add(kind::exact, "ls", move_may_throw(2)), std::runtime_error);
+  move_may_throw::fail = false;
+  EXPECT_EQ(d.size(), 1u);
+  EXPECT_FALSE(d.match_index("ls"));
+  EXPECT_EQ(d.match("git push")->v, 1);
+  EXPECT_EQ(d.add(kind::exact, "rm", move_may_throw(3)), 1u);
+  EXPECT_EQ(d.match_index("rm"), 1u);
+  EXPECT_EQ(d.match("rm")->v, 3);
+  EXPECT_FALSE(d.match_index("ls"));
+}
+
 TEST(RulesDynamic, AddAfterMatchRebuilds) {
   dynamic_ruleset<int> d;
   EXPECT_FALSE(d.match("abc"));

@@ -69,7 +69,8 @@ class dynamic_ruleset {
   ~dynamic_ruleset() = default;
 
   // Appends a rule with the lowest priority so far and returns its index. Throws
-  // std::invalid_argument for a malformed glob (the set is unchanged), std::bad_alloc.
+  // std::invalid_argument for a malformed glob, std::bad_alloc, or what Value's move
+  // constructor throws; the set is then unchanged (strong guarantee).
   // Not thread-safe against other calls on this set.
   std::size_t add(kind k, std::string_view pattern, Value v) {
     if (k == kind::glob) {
@@ -77,9 +78,19 @@ class dynamic_ruleset {
       if (parsed.error != pattern_error::none)
         detail::throw_bad_pattern(pattern, parsed.error_pos, parsed.error);
     }
-    rules_.emplace_back(k, std::string(pattern));
-    values_.push_back(std::move(v));
-    state_ = std::make_unique<state>();  // the old tables are stale
+    // Everything that can throw first; then the rule and its value go in together.
+    auto fresh = std::make_unique<state>();  // the old tables are stale after this add
+    std::pair<kind, std::string> r(k, std::string(pattern));
+    rules_.reserve(rules_.size() + 1);
+    values_.reserve(values_.size() + 1);
+    rules_.push_back(std::move(r));  // no reallocation: cannot throw
+    try {
+      values_.push_back(std::move(v));  // no reallocation; a throwing move leaves values_ as it was
+    } catch (...) {
+      rules_.pop_back();
+      throw;
+    }
+    state_ = std::move(fresh);
     return rules_.size() - 1;
   }
 
