@@ -309,7 +309,7 @@ TEST(RulesDynamic, EndAnchoredLiteralSeenFromASampledPositionMustEndTheInput) {
     const std::string c = {static_cast<char>('a' + x % 26), static_cast<char>('a' + x / 26 % 26),
                            static_cast<char>('a' + x / 676 % 26),
                            static_cast<char>('a' + x / 17576)};
-    const std::uint32_t v = hotpath::detail::rules_load32(c.data());
+    const std::uint32_t v = hotpath::detail::load_le32(c.data());
     if (hotpath::detail::rules_hash4(v, 16) == hotpath::detail::rules_hash4_tail(v, 16)) w = c;
   }
   ASSERT_EQ(w.size(), 4u);

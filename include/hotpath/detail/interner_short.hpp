@@ -25,6 +25,7 @@
 #define HOTPATH_DETAIL_INTERNER_SHORT_HPP
 
 #include <hotpath/detail/config.hpp>
+#include <hotpath/detail/load_le.hpp>
 
 #include <array>
 #include <bit>
@@ -75,33 +76,18 @@ inline constexpr std::array<interner_short_key, 17> interner_short_masks = [] {
   return m;
 }();
 
-// The 8 bytes at p as a little-endian word (keys and masks keep the first bytes in the low
-// bits), whatever the target's byte order.
-[[nodiscard]] HOTPATH_ALWAYS_INLINE std::uint64_t interner_load64(const void* p) noexcept {
-  if constexpr (std::endian::native == std::endian::little) {
-    std::uint64_t v;
-    std::memcpy(&v, p, 8);
-    return v;
-  } else {
-    const auto* b = static_cast<const unsigned char*>(p);
-    std::uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = (v << 8) | b[i];
-    return v;
-  }
-}
-
 // The key of the 1 <= n <= 16 bytes at p.
 [[nodiscard]] HOTPATH_ALWAYS_INLINE interner_short_key interner_key(const char* p,
                                                                     std::size_t n) noexcept {
   if constexpr (interner_wide_reads) {
     if (HOTPATH_LIKELY((reinterpret_cast<std::uintptr_t>(p) & 4095) <= 4096 - 16)) {
       const interner_short_key m = interner_short_masks[n];
-      return {interner_load64(p) & m.lo, interner_load64(p + 8) & m.hi};
+      return {load_le64(p) & m.lo, load_le64(p + 8) & m.hi};
     }
   }
-  unsigned char b[16] = {};
+  char b[16] = {};
   std::memcpy(b, p, n);
-  return {interner_load64(b), interner_load64(b + 8)};
+  return {load_le64(b), load_le64(b + 8)};
 }
 
 #if defined(__SIZEOF_INT128__)
@@ -153,8 +139,8 @@ struct interner_mix_secret {
 [[nodiscard]] HOTPATH_ALWAYS_INLINE bool interner_key_equal(const char* stored, std::size_t n,
                                                             interner_short_key k) noexcept {
   const interner_short_key m = interner_short_masks[n];
-  return (((interner_load64(stored) & m.lo) ^ k.lo) |
-          ((interner_load64(stored + 8) & m.hi) ^ k.hi)) == 0;
+  return (((load_le64(stored) & m.lo) ^ k.lo) |
+          ((load_le64(stored + 8) & m.hi) ^ k.hi)) == 0;
 }
 
 }  // namespace hotpath::detail

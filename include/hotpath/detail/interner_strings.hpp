@@ -84,15 +84,15 @@ class interner_strings {
   // True when id holds exactly the bytes of s.
   [[nodiscard]] HOTPATH_ALWAYS_INLINE bool equals(std::uint32_t id,
                                                   std::string_view s) const noexcept {
-    const std::string_view v = view(id);
-    if (v.size() != s.size()) return false;
-    if (HOTPATH_LIKELY(interner_is_short(s.size()))) {  // 16 bytes are readable at v.data()
-      return interner_key_equal(v.data(), s.size(), interner_key(s.data(), s.size()));
+    if (HOTPATH_LIKELY(interner_is_short(s.size()))) {
+      return equals_key(id, interner_key(s.data(), s.size()), s.size());
     }
-    return interner_bytes_equal(v.data(), s.data(), s.size());
+    const std::string_view v = view(id);
+    return v.size() == s.size() && interner_bytes_equal(v.data(), s.data(), s.size());
   }
 
-  // True when id holds exactly the n bytes (1 <= n <= 16) whose key is k.
+  // True when id holds exactly the n bytes (1 <= n <= 16) whose key is k (16 bytes are
+  // readable at any string's start: chunk_pad).
   [[nodiscard]] HOTPATH_ALWAYS_INLINE bool equals_key(std::uint32_t id, interner_short_key k,
                                                       std::size_t n) const noexcept {
     const std::string_view v = view(id);

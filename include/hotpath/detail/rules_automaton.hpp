@@ -42,6 +42,7 @@
 #define HOTPATH_DETAIL_RULES_AUTOMATON_HPP
 
 #include <hotpath/detail/config.hpp>
+#include <hotpath/detail/load_le.hpp>
 #include <hotpath/detail/rules_glob.hpp>
 
 #include <algorithm>
@@ -397,32 +398,6 @@ constexpr std::uint32_t rules_hash4_tail(std::uint32_t w, std::uint32_t shift) n
   return static_cast<std::uint32_t>((w * 0x85EBCA77u) >> shift);
 }
 
-// Little-endian loads; byte by byte in constant evaluation.
-constexpr std::uint32_t rules_load32(const char* p) noexcept {
-  if (std::is_constant_evaluated() || std::endian::native != std::endian::little) {
-    std::uint32_t w = 0;
-    for (int k = 3; k >= 0; --k) w = (w << 8) | static_cast<unsigned char>(p[k]);
-    return w;
-  } else {
-    std::uint32_t w;
-    std::memcpy(&w, p, 4);
-    return w;
-  }
-}
-// The 8 bytes at p as a little-endian word (the masked compares keep the first bytes in the
-// low bits), whatever the target's byte order.
-inline std::uint64_t rules_load64(const char* p) noexcept {
-  if constexpr (std::endian::native == std::endian::little) {
-    std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    return w;
-  } else {
-    std::uint64_t w = 0;
-    for (int k = 7; k >= 0; --k) w = (w << 8) | static_cast<unsigned char>(p[k]);
-    return w;
-  }
-}
-
 // The trie walks return the deepest node whose path matches the input's start (forward) or
 // end (reverse), and its depth. A step loads the child by the next byte's class and compares
 // the rest of the child's edge with the literal text word-wise (the text is padded on both
@@ -454,11 +429,11 @@ constexpr std::uint32_t rules_walk_ct(const rules_view& p, std::string_view s, b
 // (the last one overlapping the known part).
 inline bool rules_eq_fwd(const char* s, const char* t, std::size_t from, std::size_t to) noexcept {
   if (to <= 8)
-    return ((rules_load64(s) ^ rules_load64(t)) & (~std::uint64_t{0} >> (8 * (8 - to)))) == 0;
+    return ((load_le64(s) ^ load_le64(t)) & (~std::uint64_t{0} >> (8 * (8 - to)))) == 0;
   std::size_t pos = to;
   do {
     pos = pos >= 8 ? pos - 8 : 0;
-    if (rules_load64(s + pos) != rules_load64(t + pos)) return false;
+    if (load_le64(s + pos) != load_le64(t + pos)) return false;
   } while (pos > from);
   return true;
 }
@@ -467,12 +442,12 @@ inline bool rules_eq_fwd(const char* s, const char* t, std::size_t from, std::si
 // else words from the start (the last one overlapping the known part).
 inline bool rules_eq_back(const char* s, const char* t, std::size_t len, std::size_t to) noexcept {
   if (to <= 8)
-    return ((rules_load64(s + to - 8) ^ rules_load64(t + to - 8)) &
+    return ((load_le64(s + to - 8) ^ load_le64(t + to - 8)) &
             (~std::uint64_t{0} << (8 * (8 - to)))) == 0;
   std::size_t pos = 0;
   do {
     if (pos + 8 > to) pos = to - 8;
-    if (rules_load64(s + pos) != rules_load64(t + pos)) return false;
+    if (load_le64(s + pos) != load_le64(t + pos)) return false;
     pos += 8;
   } while (pos < len);
   return true;
@@ -522,11 +497,11 @@ constexpr bool rules_eq(const char* a, const char* b, std::size_t len) {
     return true;
   } else {
     if (len < 8)
-      return rules_load32(a) == rules_load32(b) &&
-             rules_load32(a + len - 4) == rules_load32(b + len - 4);
+      return load_le32(a) == load_le32(b) &&
+             load_le32(a + len - 4) == load_le32(b + len - 4);
     for (std::size_t pos = 0;; pos += 8) {
       if (pos + 8 > len) pos = len - 8;
-      if (rules_load64(a + pos) != rules_load64(b + pos)) return false;
+      if (load_le64(a + pos) != load_le64(b + pos)) return false;
       if (pos + 8 >= len) return true;
     }
   }
@@ -537,8 +512,8 @@ constexpr bool rules_eq(const char* a, const char* b, std::size_t len) {
 // conditional move (a failing compare, e.g. against another member of a literal family, was
 // a mispredicted branch).
 inline std::uint64_t rules_diff16(const char* a, const char* b, std::size_t len) noexcept {
-  return (rules_load64(a) ^ rules_load64(b)) |
-         (rules_load64(a + len - 8) ^ rules_load64(b + len - 8));
+  return (load_le64(a) ^ load_le64(b)) |
+         (load_le64(a + len - 8) ^ load_le64(b + len - 8));
 }
 
 // An atom reduced to one literal: a run of bytes (text[b, e) of the pattern, or glob tokens
@@ -935,7 +910,7 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
   auto lead_key = [&](std::size_t i) {
     const std::uint32_t t = lit_off[i], len = lit_off[i + 1] - t;
     const std::uint32_t at = (len - 4) / lead_step * lead_step;  // <= len - 4
-    return rules_hash4(rules_load32(text + t + at), 32 - lead_bits);
+    return rules_hash4(load_le32(text + t + at), 32 - lead_bits);
   };
   for (std::size_t i = 0; i < n_lits; ++i)
     if (low[lit_src[i]].begin && !low[lit_src[i]].end && lit_off[i + 1] - lit_off[i] >= 4)
@@ -1081,7 +1056,7 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
       out.clits.data()[id] = {t, len, lit_rank[i], lit_rule[i], lit_atom[i], anch};
       if (where[i] == tail) {
         out.craw.data()[k++] = {id, len - 4,
-                                rules_hash4_tail(rules_load32(text + t + len - 4), cshift)};
+                                rules_hash4_tail(load_le32(text + t + len - 4), cshift)};
         continue;
       }
       if (where[i] == lead) {
@@ -1090,7 +1065,7 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
         // name, shared by many rules), so buckets stay small (measured: 31 vs 35 ns per
         // command at 100 rules against the rarest-looking 4-gram, 55 vs 64 ns at 1000).
         const std::uint32_t o = (len - 4) / cstep * cstep;  // cstep == lead_step here
-        out.craw.data()[k++] = {id, o, rules_hash4(rules_load32(text + t + o), cshift)};
+        out.craw.data()[k++] = {id, o, rules_hash4(load_le32(text + t + o), cshift)};
         continue;
       }
       if (len < 4) {
@@ -1110,7 +1085,7 @@ constexpr rules_analysis rules_analyze(const rules_spec& spec) {
         }
       }
       for (std::uint32_t o = best_k; o < best_k + cstep; ++o)
-        out.craw.data()[k++] = {id, o, rules_hash4(rules_load32(text + t + o), cshift)};
+        out.craw.data()[k++] = {id, o, rules_hash4(load_le32(text + t + o), cshift)};
     }
     out.dims.clits = n_clits;
   }
@@ -1357,7 +1332,7 @@ HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std
     };
     const std::uint32_t shift = p.head.cshift;
     if (p.head.ctail != 0 && n >= 4) {  // end-anchored literals: one lookup, the last 4 bytes
-      const std::uint32_t h = rules_hash4_tail(rules_load32(d + n - 4), shift);
+      const std::uint32_t h = rules_hash4_tail(load_le32(d + n - 4), shift);
       if (((p.cbits[h / 64] >> (h % 64)) & 1) != 0) scan(h, n - 4);
     }
     const std::size_t step = p.head.cstep;
@@ -1375,11 +1350,11 @@ HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std
       for (std::size_t k = 0; k < rules_fixed_positions; ++k) {
         const std::size_t j = k * step;
         const std::size_t jj = j <= last ? j : last;
-        const std::uint32_t h = rules_hash4(rules_load32(d + jj), shift);
+        const std::uint32_t h = rules_hash4(load_le32(d + jj), shift);
         if ((((p.cbits[h / 64] >> (h % 64)) & 1) != 0) & (j <= last)) scan(h, jj);
       }
       for (std::size_t j = rules_fixed_positions * step; j <= last; j += step) {
-        const std::uint32_t h = rules_hash4(rules_load32(d + j), shift);
+        const std::uint32_t h = rules_hash4(load_le32(d + j), shift);
         if (((p.cbits[h / 64] >> (h % 64)) & 1) != 0) scan(h, j);
       }
     }
