@@ -43,6 +43,7 @@
 
 #include <hotpath/detail/config.hpp>
 #include <hotpath/detail/load_le.hpp>
+#include <hotpath/detail/optional_words.hpp>
 #include <hotpath/detail/rules_glob.hpp>
 
 #include <algorithm>
@@ -1225,34 +1226,11 @@ constexpr bool rules_eval(const rules_view& p, std::size_t i, std::string_view s
   return false;
 }
 
-// std::optional<std::size_t>{r}, or nullopt for rules_none. Why not the two obvious returns:
-// g++ 12 then stores the engaged flag as one byte into the optional on the stack and reloads
-// it as an 8-byte word to return it in registers, a store-forwarding stall that was ~15 % of
-// the samples of the 100-rule benchmark (perf). With the standard libraries that lay the
-// optional out as {payload, bool engaged} in 16 bytes (libstdc++, libc++; checked below), it
-// is built from two 64-bit words instead (not in constant evaluation: std::bit_cast of a type
-// with a union is not a constant expression).
-#if defined(__GLIBCXX__) || defined(_LIBCPP_VERSION)
-inline constexpr bool rules_optional_is_words =
-    sizeof(std::optional<std::size_t>) == 16 && alignof(std::optional<std::size_t>) == 8 &&
-    sizeof(std::size_t) == 8 && std::is_trivially_copyable_v<std::optional<std::size_t>> &&
-    std::endian::native == std::endian::little;
-#else
-inline constexpr bool rules_optional_is_words = false;
-#endif
-
+// std::optional<std::size_t>{r}, or nullopt for rules_none (built from words:
+// detail/optional_words.hpp).
 HOTPATH_ALWAYS_INLINE constexpr std::optional<std::size_t> rules_optional(
     std::uint32_t r) noexcept {
-  if constexpr (rules_optional_is_words) {
-    if (!std::is_constant_evaluated()) {
-      struct words {
-        std::uint64_t value, engaged;
-      };
-      return std::bit_cast<std::optional<std::size_t>>(words{r, r != rules_none ? 1u : 0u});
-    }
-  }
-  if (r == rules_none) return std::nullopt;
-  return r;
+  return optional_of(std::size_t{r}, r != rules_none);
 }
 
 // Sampled positions the filter visits with a fixed trip count (the bench's commands: ~25 bytes).

@@ -17,13 +17,13 @@
 #include <hotpath/detail/interner_store.hpp>
 #include <hotpath/detail/interner_strings.hpp>
 #include <hotpath/detail/interner_table.hpp>
+#include <hotpath/detail/optional_words.hpp>
 #include <hotpath/interner/policies.hpp>
 #include <hotpath/interner/static_symbols.hpp>
 #include <hotpath/interner/symbol.hpp>
 
 #include <array>
 #include <atomic>
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -77,31 +77,11 @@ struct select_interner_upstream<Default, P, Ps...> {
                                   typename select_interner_upstream<Default, Ps...>::type>;
 };
 
-// std::optional<symbol>{symbol{id}} when id is a symbol id, else nullopt.
-// Why not the two obvious returns: g++ 12 builds an optional that two return paths share in
-// memory with a 4-byte and a 1-byte store, and a caller that tests it (`r ? r->id() : x`)
-// reloads it as one 8-byte word, a store-forwarding stall that was ~40 % of find's time in
-// the benchmark. With the standard libraries that lay std::optional<symbol> out as {payload,
-// bool engaged} in 8 bytes (libstdc++, libc++; checked below), the optional is built from one
-// 64-bit word instead, which stays in a register.
-#if defined(__GLIBCXX__) || defined(_LIBCPP_VERSION)
-inline constexpr bool interner_optional_is_word =
-    sizeof(std::optional<symbol>) == 8 && alignof(std::optional<symbol>) == 4 &&
-    std::is_trivially_copyable_v<std::optional<symbol>> &&
-    std::endian::native == std::endian::little;
-#else
-inline constexpr bool interner_optional_is_word = false;
-#endif
-
+// std::optional<symbol>{symbol{id}} when id is a symbol id, else nullopt (built from words:
+// detail/optional_words.hpp).
 [[nodiscard]] HOTPATH_ALWAYS_INLINE std::optional<symbol> interner_optional(
     std::uint32_t id) noexcept {
-  if constexpr (interner_optional_is_word) {
-    const std::uint64_t engaged = id != interner_empty_id ? 1 : 0;
-    return std::bit_cast<std::optional<symbol>>(std::uint64_t{id} | (engaged << 32));
-  } else {
-    if (id == interner_empty_id) return std::nullopt;
-    return symbol{id};
-  }
+  return optional_of(symbol{id}, id != interner_empty_id);
 }
 
 struct interner_no_lock {
