@@ -1144,6 +1144,11 @@ constexpr std::uint32_t rules_popcount(std::uint64_t x) noexcept {
   return static_cast<std::uint32_t>((x * 0x0101010101010101u) >> 56);
 }
 
+// Whether bucket h is occupied.
+constexpr bool rules_occupied(const std::uint64_t* cbits, std::uint32_t h) noexcept {
+  return ((cbits[h / 64] >> (h % 64)) & 1) != 0;
+}
+
 // Index of bucket h among the occupied ones (h must be occupied).
 constexpr std::uint32_t rules_bucket(const std::uint64_t* cbits, const std::uint32_t* crank,
                                      std::uint32_t h) noexcept {
@@ -1169,7 +1174,7 @@ constexpr void rules_fill(const Src& src, const rules_dims& d, std::uint32_t* tr
   std::uint32_t rank = 0;
   for (std::size_t w = 0; w < d.crank; ++w) {
     crank[w] = rank;
-    rank += static_cast<std::uint32_t>(std::popcount(cbits[w]));
+    rank += rules_popcount(cbits[w]);
   }
   for (std::size_t k = 0; k < d.cbkt; ++k) cbkt[k] = 0;
   for (std::size_t i = 0; i < n; ++i) ++cbkt[rules_bucket(cbits, crank, raw[i].hash)];
@@ -1311,7 +1316,7 @@ HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std
     const std::uint32_t shift = p.head.cshift;
     if (p.head.ctail != 0 && n >= 4) {  // end-anchored literals: one lookup, the last 4 bytes
       const std::uint32_t h = rules_hash4_tail(load_le32(d + n - 4), shift);
-      if (((p.cbits[h / 64] >> (h % 64)) & 1) != 0) scan(h, n - 4);
+      if (rules_occupied(p.cbits, h)) scan(h, n - 4);
     }
     const std::size_t step = p.head.cstep;
     // cspan == rules_none: no limit (an input may be longer than that 32-bit value).
@@ -1329,11 +1334,11 @@ HOTPATH_ALWAYS_INLINE constexpr std::uint32_t rules_run(const rules_view& p, std
         const std::size_t j = k * step;
         const std::size_t jj = j <= last ? j : last;
         const std::uint32_t h = rules_hash4(load_le32(d + jj), shift);
-        if ((((p.cbits[h / 64] >> (h % 64)) & 1) != 0) & (j <= last)) scan(h, jj);
+        if (rules_occupied(p.cbits, h) & (j <= last)) scan(h, jj);
       }
       for (std::size_t j = rules_fixed_positions * step; j <= last; j += step) {
         const std::uint32_t h = rules_hash4(load_le32(d + j), shift);
-        if (((p.cbits[h / 64] >> (h % 64)) & 1) != 0) scan(h, j);
+        if (rules_occupied(p.cbits, h)) scan(h, j);
       }
     }
     for (std::uint32_t k = 0; k < p.n_cshort; ++k) {
