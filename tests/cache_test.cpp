@@ -2,6 +2,7 @@
 // models, expiry with a fake clock, weights, listener causes, exception safety, allocation
 // counts, noexcept contracts, and concurrency stress for the sharded cache (label concurrency).
 #include <hotpath/cache.hpp>
+#include <hotpath/detail/cache_bucket_index.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -252,6 +253,68 @@ TEST(CacheTest, FifoMatchesReferenceOnRandomTraces) {
   using cache = hotpath::fifo_cache<std::uint64_t, std::uint64_t>;
   for (std::size_t cap : {1u, 5u, 64u}) {
     run_differential<cache, ref_sieve<std::uint64_t, std::uint64_t>>(cap, cap * 3 + 5, 77, 6000);
+  }
+}
+
+// The bucket index against std::unordered_map, with fingerprints from a handful of values so
+// that buckets fill, runs overflow into the next buckets (and wrap around the table), and
+// equal fingerprints must be told apart by eq. Erasing everything must leave no overflow count.
+TEST(CacheTest, BucketIndexMatchesMapUnderOverflow) {
+  using hotpath::detail::cache_bucket_index;
+  for (const std::uint32_t distinct_fps : {1u, 3u, 40u}) {
+    cache_bucket_index index;
+    std::vector<std::uint64_t> key_of;  // node -> key
+    std::unordered_map<std::uint64_t, std::uint32_t> model;
+    std::vector<std::uint32_t> free_nodes;
+    std::mt19937_64 rng(distinct_fps);
+    // Keys 0..299; a key's fingerprint is one of distinct_fps values chosen to share buckets.
+    const auto fp_of = [&](std::uint64_t k) {
+      return static_cast<std::uint32_t>((k % distinct_fps) * 0x9E3779B1u);
+    };
+    const auto find = [&](std::uint64_t k) {
+      return index.find(fp_of(k), [&](std::uint32_t n) { return key_of[n] == k; });
+    };
+    for (int op = 0; op < 20000; ++op) {
+      const std::uint64_t k = rng() % 300;
+      const auto it = model.find(k);
+      const std::uint32_t got = find(k);
+      ASSERT_EQ(got, it == model.end() ? cache_bucket_index::npos : it->second) << "op " << op;
+      if (it == model.end() && rng() % 3 != 0) {
+        std::uint32_t n;
+        if (free_nodes.empty()) {
+          n = static_cast<std::uint32_t>(key_of.size());
+          key_of.push_back(k);
+        } else {
+          n = free_nodes.back();
+          free_nodes.pop_back();
+          key_of[n] = k;
+        }
+        index.reserve(index.size() + 1);
+        index.insert(fp_of(k), n);
+        model.emplace(k, n);
+      } else if (it != model.end() && rng() % 2 == 0) {
+        index.erase(fp_of(k), it->second);
+        free_nodes.push_back(it->second);
+        model.erase(it);
+      }
+      ASSERT_EQ(index.size(), model.size());
+    }
+    for (const auto& [k, n] : model) ASSERT_EQ(find(k), n);
+    for (const auto& [k, n] : model) index.erase(fp_of(k), n);
+    EXPECT_EQ(index.size(), 0u);
+    EXPECT_EQ(index.overflow_total(), 0u) << distinct_fps << " fingerprints";
+  }
+}
+
+// The same through the cache: a hash whose fingerprints (high 32 bits) take 5 values puts
+// every key in one of a few overflowing runs; the hit/miss sequence must still be exact LRU.
+TEST(CacheTest, LruExactWithCollidingFingerprints) {
+  struct few_fps {
+    std::uint64_t operator()(std::uint64_t k) const noexcept { return (k % 5) << 33 | k; }
+  };
+  using cache = hotpath::basic_cache<std::uint64_t, std::uint64_t, hc::lru, hc::hash_by<few_fps>>;
+  for (std::size_t cap : {7u, 64u, 300u}) {
+    run_differential<cache, ref_lru<std::uint64_t, std::uint64_t>>(cap, cap * 3 + 5, cap, 6000);
   }
 }
 

@@ -18,7 +18,8 @@
 //   0.7 (docs/cache.md). An access-log LRU (a hit appends {node, stamp} to a ring; the victim
 //   is the oldest entry whose stamp is current) was measured too and was slower: validating
 //   log entries costs a random node access per request, more than the list links it saves.
-// - The index (cache_index.hpp) is open addressing with fingerprints; it never rehashes keys.
+// - The index (cache_bucket_index.hpp) holds 32-bit fingerprints in line-sized buckets of 7;
+//   a miss or an erase runs no probe loop, and it never rehashes keys.
 // - Inserting builds the new node first, then evicts, then links: a throwing key/value
 //   constructor, weigher or loader leaves the cache exactly as it was (strong guarantee), and
 //   the spare node is why the slab holds capacity + 1.
@@ -36,6 +37,7 @@
 
 #include <hotpath/cache/policies.hpp>
 #include <hotpath/detail/cache_hash.hpp>
+#include <hotpath/detail/cache_bucket_index.hpp>
 #include <hotpath/detail/cache_index.hpp>
 #include <hotpath/detail/config.hpp>
 #include <hotpath/detail/prefetch.hpp>
@@ -994,17 +996,20 @@ class cache_core {
   std::size_t size_ = 0;
   std::size_t weight_ = 0;
   std::size_t capacity_;
-  using index_type = cache_index_t<optimistic_>;
+  // Optimistic readers probe without the lock: they need the 8-byte atomic slots of
+  // cache_index_t<true>. Everyone else gets the bucket index (no loop on a miss or an erase).
+  using index_type = std::conditional_t<optimistic_, cache_index_t<true>, cache_bucket_index>;
+  using shared_slot = cache_index_t<true>::slot;
   index_type index_;
   // Optimistic mode: the live arrays as readers see them, the LRU clock, the arrays kept alive.
   struct retired_arrays {
     std::vector<std::unique_ptr<node[]>> nodes;
-    std::vector<std::unique_ptr<typename index_type::slot[]>> slots;
+    std::vector<std::unique_ptr<shared_slot[]>> slots;
   };
   const node* pub_nodes_ = nullptr;
   std::uint32_t pub_slab_ = 0;
   std::uint32_t tick_ = 0;
-  const typename index_type::slot* pub_slots_ = nullptr;
+  const shared_slot* pub_slots_ = nullptr;
   std::size_t pub_mask_ = 0;
   std::size_t retired_bytes_ = 0;
   [[no_unique_address]] std::conditional_t<optimistic_, retired_arrays, cache_no_retired> retired_;
