@@ -94,7 +94,7 @@ class cache_bucket_index {
       bucket& k = buckets_[b];
       const unsigned m = match(k.ref, node + 1);
       if (HOTPATH_LIKELY(m != 0)) {
-        const unsigned w = static_cast<unsigned>(std::countr_zero(m));
+        const auto w = static_cast<unsigned>(std::countr_zero(m));
         k.tag[w] = 0;
         k.ref[w] = 0;
         break;
@@ -151,9 +151,9 @@ class cache_bucket_index {
     const __m128i v = _mm_set1_epi32(static_cast<int>(x));
     const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(words));
     const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(words + 4));
-    const unsigned ml =
+    const auto ml =
         static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(lo, v))));
-    const unsigned mh =
+    const auto mh =
         static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi, v))));
     return (ml | mh << 4) & ((1u << ways) - 1);
 #else
@@ -172,7 +172,7 @@ class cache_bucket_index {
       bucket& k = buckets[b];
       const unsigned free = match(k.ref, 0);
       if (HOTPATH_LIKELY(free != 0)) {
-        const unsigned w = static_cast<unsigned>(std::countr_zero(free));
+        const auto w = static_cast<unsigned>(std::countr_zero(free));
         k.tag[w] = fp | 1u;
         k.ref[w] = ref;
         return;
