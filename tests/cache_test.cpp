@@ -306,6 +306,33 @@ TEST(CacheTest, BucketIndexMatchesMapUnderOverflow) {
   }
 }
 
+// Every bucket can end up with a non-zero overflow count (an entry passed each one while it
+// was full, then the entries that filled it left): a lookup of an absent key must still end.
+TEST(CacheTest, BucketIndexLookupEndsWhenEveryBucketOverflowed) {
+  using hotpath::detail::cache_bucket_index;
+  cache_bucket_index index;
+  index.reserve(14);  // 4 buckets of 7; nothing below needs more than 11 entries
+  const auto fp_at = [](std::uint32_t bucket, std::uint32_t j) { return 2 * bucket + 8 * j; };
+  std::uint32_t node = 0;
+  for (std::uint32_t b = 0; b < 4; ++b) {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> fillers;  // {fp, node}
+    for (std::uint32_t j = 1; j <= 7; ++j) {
+      fillers.emplace_back(fp_at(b, 100 * b + j), node);
+      index.insert(fp_at(b, 100 * b + j), node++);
+    }
+    index.insert(fp_at(b, 0), node++);  // bucket b is full: this one passes it
+    for (const auto& [fp, n] : fillers) index.erase(fp, n);
+  }
+  ASSERT_EQ(index.size(), 4u);
+  EXPECT_EQ(index.overflow_total(), 4u);
+  EXPECT_EQ(index.find(fp_at(0, 55), [](std::uint32_t) { return false; }),
+            cache_bucket_index::npos);
+  for (std::uint32_t b = 0; b < 4; ++b) {
+    const std::uint32_t n = index.find(fp_at(b, 0), [](std::uint32_t) { return true; });
+    EXPECT_NE(n, cache_bucket_index::npos);
+  }
+}
+
 // The same through the cache: a hash with 5 values (the cache mixes it with its seed, so 5
 // fingerprints) puts every key in one of a few overflowing runs, told apart only by ==; the
 // hit/miss sequence must still be exact LRU.

@@ -64,13 +64,16 @@ class cache_bucket_index {
       noexcept(noexcept(eq(std::uint32_t{}))) {
     if (HOTPATH_UNLIKELY(buckets_ == nullptr)) return npos;
     const std::uint32_t tag = fp | 1u;
-    for (std::size_t b = home(fp, mask_);; b = (b + 1) & mask_) {
+    for (std::size_t b = home(fp, mask_), left = mask_;; b = (b + 1) & mask_) {
       const bucket& k = buckets_[b];
       for (unsigned m = match(k.tag, tag); m != 0; m &= m - 1) {
         const std::uint32_t n = k.ref[std::countr_zero(m)] - 1;
         if (eq(n)) return n;
       }
       if (HOTPATH_LIKELY(k.overflow == 0)) return npos;
+      // Inserts and erases can leave every bucket with a non-zero count (a key passed each):
+      // after a whole lap the key is not there.
+      if (left-- == 0) return npos;
     }
   }
 
