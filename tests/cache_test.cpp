@@ -1219,8 +1219,8 @@ TEST(CacheConcurrencyTest, OptimisticHitsNeverSeeTornValues) {
   optimistic_stress<hotpath::concurrent_sieve_cache<std::uint64_t, wide_value>>();
 }
 
-// The concurrent LRU skips the move to the front only for entries among the newest quarter of
-// their shard, so a key read between every insert is never evicted, while FIFO would evict it.
+// The concurrent LRU promotes hits lazily (a mark; the eviction moves marked entries to the
+// front), so a key read between every insert is never evicted, while FIFO would evict it.
 TEST(CacheConcurrencyTest, ApproximateLruStillKeepsAHotKey) {
   hotpath::basic_cache<std::uint64_t, std::uint64_t, hc::lru, hc::sharded<4>> c(400);
   static_assert(decltype(c)::lock_free_hits);

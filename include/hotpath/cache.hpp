@@ -56,8 +56,9 @@
 //   set_eviction_listener (runs under the shard lock: must not call into the cache).
 //   lock_free_hits (K, V trivially copyable, unit weight, no expiry): get/peek/contains and the
 //   hit of get_or_insert_with take no lock (seqlock-validated copies; detail/cache_sharded.hpp).
-//   Eviction order then is LRU per shard except that a hit on an entry among the newest quarter
-//   of its shard does not move it (SIEVE stays exact; one_mutex: exact global LRU).
+//   Eviction order then is LRU per shard with lazy promotion: a hit marks the entry, and the
+//   eviction moves a marked entry back to the front instead of evicting it (CLOCK-like; SIEVE
+//   stays exact; one_mutex: exact global LRU).
 //
 // Expiry (cache::expire_after_write<Clock>{ttl}): an entry expires ttl after its last write
 // (insert or put). Expired entries are never returned, but they are removed lazily, not by a

@@ -384,7 +384,7 @@ class cache_core {
     bool visited;
     [[no_unique_address]] std::conditional_t<weighted_, std::size_t, cache_no_weight> weight;
     [[no_unique_address]] deadline_rep deadline;
-    // LRU, optimistic mode: tick_ when last moved to the front (readers skip young hits).
+    // LRU, optimistic mode: tick_ when last moved to the front (exact readers skip the front).
     [[no_unique_address]] std::conditional_t<optimistic_, std::uint32_t, cache_no_stamp> stamp;
     alignas(key_align_) std::byte key[key_bytes_];
     alignas(value_align_) std::byte value[value_bytes_];
@@ -507,7 +507,7 @@ class cache_core {
         link_front(i);
       }
     } else if constexpr (algo_ == cache_eviction_algo::sieve) {
-      if (!nodes_[i].visited) set_visited(i, true);
+      if (!visited_at(i)) set_visited(i, true);
     } else {
       (void)i;
     }
@@ -516,7 +516,7 @@ class cache_core {
   std::uint32_t pick_victim(std::uint32_t keep) noexcept {
     if constexpr (algo_ == cache_eviction_algo::sieve) {
       std::uint32_t o = hand_ != cache_npos ? hand_ : tail_;
-      while (nodes_[o].visited || o == keep) {
+      while (visited_at(o) || o == keep) {
         set_visited(o, false);
         o = links_[o].prev;
         if (o == cache_npos) o = tail_;
@@ -524,7 +524,17 @@ class cache_core {
       hand_ = o;  // unlink() moves the hand on to the next newer entry
       return o;
     } else {
-      const std::uint32_t v = tail_;
+      std::uint32_t v = tail_;
+      if constexpr (optimistic_ && algo_ == cache_eviction_algo::lru) {
+        // Lazily promoted entries (marked by lock-free hits, see read_optimistic) go back to
+        // the front instead of leaving. Each pass clears a mark, so this ends.
+        while (visited_at(v) && v != keep) {
+          set_visited(v, false);
+          unlink(v);
+          link_front(v);
+          v = tail_;
+        }
+      }
       if constexpr (algo_ == cache_eviction_algo::lru) prefetch_next_victims(v);
       return v != keep ? v : links_[v].prev;
     }
@@ -550,6 +560,15 @@ class cache_core {
     prefetch_read(&links_[n]);
   }
 
+  // Optimistic mode: lock-free LRU hits set the mark (read_optimistic), so the lock holder
+  // reads it atomically too.
+  bool visited_at(std::uint32_t i) const noexcept {
+    if constexpr (optimistic_) {
+      return __atomic_load_n(&nodes_[i].visited, __ATOMIC_RELAXED);
+    } else {
+      return nodes_[i].visited;
+    }
+  }
   void set_visited(std::uint32_t i, bool v) noexcept {
     if constexpr (optimistic_) {
       __atomic_store_n(&nodes_[i].visited, v, __ATOMIC_RELEASE);
@@ -614,7 +633,16 @@ class cache_core {
     std::unique_ptr<link[]> links(new link[n]);
     if (slab_ != 0) std::memcpy(links.get(), links_.get(), sizeof(link) * used_);
     if constexpr (std::is_trivially_copyable_v<K> && std::is_trivially_copyable_v<V>) {
-      if (slab_ != 0) std::memcpy(nodes.get(), nodes_.get(), sizeof(node) * used_);
+      if (slab_ != 0) {
+        if constexpr (optimistic_) {
+          // As atomic words: lock-free hits may be setting a mark in the old array right now
+          // (a mark set after its word was copied is lost: one fewer second chance).
+          static_assert(sizeof(node) % 8 == 0 && alignof(node) >= 8);
+          cache_load_words(nodes.get(), nodes_.get(), sizeof(node) * used_);
+        } else {
+          std::memcpy(nodes.get(), nodes_.get(), sizeof(node) * used_);
+        }
+      }
     } else {
       std::uint32_t i = head_;
       try {
@@ -922,8 +950,9 @@ class cache_core {
   // the shard's sequence counter) must pass before a copy is trusted. Returns 1 and
   // fills vout (value_bytes_ bytes, 8-aligned) on a hit, 0 on a miss, -1 when a writer
   // interfered. touch: the hit should still be applied to the eviction order (under the lock):
-  // SIEVE when the bit is clear, LRU when more than `young` entries were moved to the front
-  // since this one was (young = 0: every hit not at the front, the exact order).
+  // SIEVE when the bit is clear; LRU with `exact` (one shard) when the entry is not at the
+  // front. LRU without `exact` never needs the lock: the hit marks the node (lazy promotion,
+  // see pick_victim).
   template <class Q, class Valid>
   int read_optimistic(const Q& key, std::uint64_t h, Valid&& valid, void* vout, bool& touch,
                       std::uint32_t& node_out, bool exact) const
@@ -946,16 +975,24 @@ class cache_core {
       cache_load_words(kb, nodes[n].key, key_bytes_);
       cache_load_words(vout, nodes[n].value, value_bytes_);
       bool t = false;
+      bool mark = false;
       if constexpr (algo_ == cache_eviction_algo::lru) {
-        const std::uint32_t stamp = __atomic_load_n(&nodes[n].stamp, __ATOMIC_ACQUIRE);
-        const std::uint32_t tick = __atomic_load_n(&tick_, __ATOMIC_ACQUIRE);
-        const std::size_t young = exact ? 0 : __atomic_load_n(&capacity_, __ATOMIC_ACQUIRE) / 4;
-        t = tick - stamp > young;
+        if (exact) {
+          const std::uint32_t stamp = __atomic_load_n(&nodes[n].stamp, __ATOMIC_ACQUIRE);
+          const std::uint32_t tick = __atomic_load_n(&tick_, __ATOMIC_ACQUIRE);
+          t = tick != stamp;
+        } else {
+          mark = !__atomic_load_n(&nodes[n].visited, __ATOMIC_ACQUIRE);
+        }
       } else if constexpr (algo_ == cache_eviction_algo::sieve) {
         t = !__atomic_load_n(&nodes[n].visited, __ATOMIC_ACQUIRE);
       }
       if (!valid()) return -1;  // only now is the key copy known to be a real key
       if (*std::launder(reinterpret_cast<const K*>(kb)) == key) {
+        // Lazy promotion: the mark, not a move; the eviction moves marked entries to the
+        // front (pick_victim). A node reused since the read gets a mark it did not earn: one
+        // extra trip through the list for that entry, nothing worse.
+        if (mark) __atomic_store_n(&const_cast<node*>(nodes)[n].visited, true, __ATOMIC_RELEASE);
         touch = t;
         node_out = n;
         return 1;
