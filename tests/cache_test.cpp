@@ -1241,6 +1241,46 @@ TEST(CacheConcurrencyTest, ApproximateLruStillKeepsAHotKey) {
   static_assert(!hotpath::lru_cache<int, int>::lock_free_hits);
 }
 
+// A thread's stats stripe goes back when the thread exits: threads that come one after another
+// reuse one stripe instead of counting up to the 17th, which would share the first thread's
+// stripe (a line both write on every get), and threads alive at the same time get different
+// stripes.
+TEST(CacheConcurrencyTest, StatsStripesAreReusedAfterThreadExit) {
+  using ids = hotpath::detail::cache_stripe_ids;
+  const std::size_t main_id = ids::mine();
+  EXPECT_LT(main_id, ids::count);
+  std::vector<std::size_t> one_by_one;
+  for (std::size_t i = 0; i < 3 * ids::count; ++i) {
+    std::thread([&] { one_by_one.push_back(ids::mine()); }).join();
+  }
+  for (const std::size_t id : one_by_one) {
+    EXPECT_NE(id, main_id);
+    EXPECT_EQ(id, one_by_one.front());
+  }
+  constexpr std::size_t live = 8;
+  std::barrier meet(static_cast<std::ptrdiff_t>(live));
+  std::vector<std::size_t> together(live);
+  std::vector<std::thread> ts;
+  ts.reserve(live);
+  for (std::size_t t = 0; t < live; ++t) {
+    ts.emplace_back([&, t] {
+      together[t] = ids::mine();
+      meet.arrive_and_wait();  // all alive at once
+    });
+  }
+  for (auto& th : ts) th.join();
+  together.push_back(main_id);
+  std::sort(together.begin(), together.end());
+  EXPECT_EQ(std::adjacent_find(together.begin(), together.end()), together.end());
+  // Counting through a cache from many short-lived threads stays exact.
+  hotpath::concurrent_lru_cache<int, int> c(100);
+  c.put(1, 1);
+  for (std::size_t i = 0; i < 2 * ids::count; ++i) {
+    std::thread([&] { EXPECT_EQ(c.get(1), 1); }).join();
+  }
+  EXPECT_EQ(c.stats().hits, 2 * ids::count);
+}
+
 // The shard lock (spin, then sleep): mutual exclusion on a plain counter (TSan checks the
 // happens-before), with enough threads on 2 cores that some lockers reach the sleeping path.
 TEST(CacheConcurrencyTest, ShardLockExcludes) {

@@ -43,6 +43,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -57,6 +58,51 @@
 
 namespace hotpath::detail {
 
+// The per-thread stats stripe of the concurrent caches (one registry for every cache type). A
+// thread takes the lowest free index on its first count and gives it back when it exits, so
+// two live threads write the same stripe line (on every lock-free get) only when more than
+// `count` threads count at once. Numbering threads by a counter instead handed the 17th thread
+// ever created the first one's stripe: a benchmark that starts a new worker per pass ran that
+// pass 12-16% slower (docs/cache.md).
+class cache_stripe_ids {
+ public:
+  static constexpr std::size_t count = 16;
+
+  // This thread's stripe, < count.
+  static std::size_t mine() noexcept {
+    // Trivially destructible, so still readable while other thread_locals are destroyed.
+    thread_local std::size_t id = count;
+    if (HOTPATH_UNLIKELY(id == count)) id = take();
+    return id;
+  }
+
+ private:
+  struct releaser {
+    std::uint32_t bit;
+    ~releaser() { used().fetch_and(~bit, std::memory_order_release); }
+  };
+  static std::atomic<std::uint32_t>& used() noexcept {
+    static std::atomic<std::uint32_t> bits{0};
+    return bits;
+  }
+  HOTPATH_NOINLINE static std::size_t take() noexcept {
+    static_assert(count <= 32);
+    constexpr std::uint32_t all = count == 32 ? ~0u : (1u << count) - 1;
+    std::uint32_t cur = used().load(std::memory_order_relaxed);
+    while ((cur & all) != all) {
+      const int i = std::countr_one(cur);
+      if (used().compare_exchange_weak(cur, cur | (1u << i), std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
+        thread_local const releaser r{1u << i};  // gives the stripe back at thread exit
+        return static_cast<std::size_t>(i);
+      }
+    }
+    // More than `count` threads at once: share, round robin.
+    static std::atomic<std::size_t> next{0};
+    return next.fetch_add(1, std::memory_order_relaxed) % count;
+  }
+};
+
 template <class K, class V, class P>
 class cache_sharded {
   using core_type = cache_core<K, V, P>;
@@ -64,7 +110,7 @@ class cache_sharded {
   static constexpr bool counting_ = core_type::counting_;
   static constexpr bool weighted_ = core_type::weighted_;
   static constexpr bool optimistic_ = core_type::optimistic_;
-  static constexpr std::size_t stripe_count_ = 16;
+  static constexpr std::size_t stripe_count_ = cache_stripe_ids::count;
 
   struct flight {
     flight(const K* k, std::uint64_t h) noexcept : key(k), hash(h) {}
@@ -216,16 +262,11 @@ class cache_sharded {
   }
   void count(bool hit) const noexcept {
     if constexpr (counting_) {
-      stripe& st = stripes_[thread_stripe() % stripe_count_];
+      stripe& st = stripes_[cache_stripe_ids::mine()];
       (hit ? st.hits : st.misses).fetch_add(1, std::memory_order_relaxed);
     } else {
       (void)hit;
     }
-  }
-  static std::size_t thread_stripe() noexcept {
-    static std::atomic<std::size_t> next{0};
-    thread_local const std::size_t id = next.fetch_add(1, std::memory_order_relaxed);
-    return id;
   }
   static V& value_in(std::byte* vb) noexcept { return *std::launder(reinterpret_cast<V*>(vb)); }
 
