@@ -20,6 +20,7 @@
 #ifndef HOTPATH_DETAIL_CACHE_BUCKET_INDEX_HPP
 #define HOTPATH_DETAIL_CACHE_BUCKET_INDEX_HPP
 
+#include <hotpath/detail/cache_table.hpp>
 #include <hotpath/detail/config.hpp>
 #include <hotpath/detail/prefetch.hpp>
 
@@ -36,39 +37,31 @@
 
 namespace hotpath::detail {
 
-class cache_bucket_index {
+// One bucket: a cache line of 7 slots and the overflow count (see above).
+struct alignas(64) cache_bucket {
+  static constexpr unsigned ways = 7;
+  std::uint32_t tag[ways];  // fp | 1; 0 = empty
+  std::uint32_t overflow;   // entries that passed this bucket to one further on
+  std::uint32_t ref[ways];  // node + 1; 0 = empty
+  std::uint32_t unused;
+};
+static_assert(sizeof(cache_bucket) == 64);
+
+class cache_bucket_index : public cache_table<cache_bucket> {
  public:
   static constexpr std::uint32_t npos = 0xFFFFFFFFu;
-  static constexpr unsigned ways = 7;
+  static constexpr unsigned ways = cache_bucket::ways;
 
-  struct alignas(64) bucket {
-    std::uint32_t tag[ways];  // fp | 1; 0 = empty
-    std::uint32_t overflow;   // entries that passed this bucket to one further on
-    std::uint32_t ref[ways];  // node + 1; 0 = empty
-    std::uint32_t unused;
-  };
-  static_assert(sizeof(bucket) == 64);
-
-  cache_bucket_index() = default;
-  cache_bucket_index(cache_bucket_index&& o) noexcept
-      : buckets_(std::move(o.buckets_)),
-        mask_(std::exchange(o.mask_, 0)),
-        count_(std::exchange(o.count_, 0)) {}
-  cache_bucket_index& operator=(cache_bucket_index&& o) noexcept {
-    buckets_ = std::move(o.buckets_);
-    mask_ = std::exchange(o.mask_, 0);
-    count_ = std::exchange(o.count_, 0);
-    return *this;
-  }
+  using bucket = cache_bucket;
 
   // The node whose fingerprint is fp and for which eq(node) holds, or npos.
   template <class Eq>
   [[nodiscard]] HOTPATH_ALWAYS_INLINE std::uint32_t find(std::uint32_t fp, Eq&& eq) const
       noexcept(noexcept(eq(std::uint32_t{}))) {
-    if (HOTPATH_UNLIKELY(buckets_ == nullptr)) return npos;
+    if (HOTPATH_UNLIKELY(cells_ == nullptr)) return npos;
     const std::uint32_t tag = fp | 1u;
     for (std::size_t b = home(fp, mask_), left = mask_;; b = (b + 1) & mask_) {
-      const bucket& k = buckets_[b];
+      const bucket& k = cells_[b];
       for (unsigned m = match(k.tag, tag); m != 0; m &= m - 1) {
         const std::uint32_t n = k.ref[std::countr_zero(m)] - 1;
         if (eq(n)) return n;
@@ -83,13 +76,13 @@ class cache_bucket_index {
 
   // Prefetches fp's home bucket (for an erase or insert soon). Precondition: the table exists.
   HOTPATH_ALWAYS_INLINE void prefetch(std::uint32_t fp) const noexcept {
-    prefetch_read(&buckets_[home(fp, mask_)]);
+    prefetch_read(&cells_[home(fp, mask_)]);
   }
 
   // Adds node under fp. Precondition: reserve(size() + 1) succeeded; node is not present.
   void insert(std::uint32_t fp, std::uint32_t node) noexcept {
-    HOTPATH_ASSERT(buckets_ != nullptr && (count_ + 1) * 2 <= (mask_ + 1) * ways);
-    place(buckets_.get(), mask_, fp, node + 1);
+    HOTPATH_ASSERT(cells_ != nullptr && (count_ + 1) * 2 <= (mask_ + 1) * ways);
+    place(cells_.get(), mask_, fp, node + 1);
     ++count_;
   }
 
@@ -98,7 +91,7 @@ class cache_bucket_index {
     const std::size_t h = home(fp, mask_);
     std::size_t b = h;
     for (;;) {
-      bucket& k = buckets_[b];
+      bucket& k = cells_[b];
       const unsigned m = match(k.ref, node + 1);
       if (HOTPATH_LIKELY(m != 0)) {
         const auto w = static_cast<unsigned>(std::countr_zero(m));
@@ -110,32 +103,32 @@ class cache_bucket_index {
       b = (b + 1) & mask_;
     }
     // The buckets this entry passed on its way no longer have it beyond them.
-    for (std::size_t p = h; p != b; p = (p + 1) & mask_) --buckets_[p].overflow;
+    for (std::size_t p = h; p != b; p = (p + 1) & mask_) --cells_[p].overflow;
     --count_;
   }
 
   // Makes room for n entries at load <= 1/2. Throws std::bad_alloc with no change.
   void reserve(std::size_t n) {
-    if (buckets_ != nullptr && n * 2 <= (mask_ + 1) * ways) return;
+    if (cells_ != nullptr && n * 2 <= (mask_ + 1) * ways) return;
     std::size_t size = 1;
     while (size * ways < n * 2) size *= 2;
     auto fresh = std::make_unique<bucket[]>(size);  // value-initialised: all empty
     const std::size_t mask = size - 1;
-    if (buckets_ != nullptr) {
+    if (cells_ != nullptr) {
       for (std::size_t b = 0; b <= mask_; ++b) {
-        const bucket& k = buckets_[b];
+        const bucket& k = cells_[b];
         for (unsigned w = 0; w < ways; ++w) {
           if (k.ref[w] != 0) place(fresh.get(), mask, k.tag[w], k.ref[w]);
         }
       }
     }
-    buckets_ = std::move(fresh);
+    cells_ = std::move(fresh);
     mask_ = mask;
   }
 
   void clear() noexcept {
-    if (buckets_ == nullptr) return;
-    std::memset(static_cast<void*>(buckets_.get()), 0, (mask_ + 1) * sizeof(bucket));
+    if (cells_ == nullptr) return;
+    std::memset(static_cast<void*>(cells_.get()), 0, (mask_ + 1) * sizeof(bucket));
     count_ = 0;
   }
 
@@ -143,11 +136,11 @@ class cache_bucket_index {
   // The sum of the overflow counts (tests: 0 once every entry is erased).
   [[nodiscard]] std::size_t overflow_total() const noexcept {
     std::size_t n = 0;
-    for (std::size_t b = 0; buckets_ != nullptr && b <= mask_; ++b) n += buckets_[b].overflow;
+    for (std::size_t b = 0; cells_ != nullptr && b <= mask_; ++b) n += cells_[b].overflow;
     return n;
   }
   [[nodiscard]] std::size_t bytes() const noexcept {
-    return buckets_ == nullptr ? 0 : (mask_ + 1) * sizeof(bucket);
+    return cells_ == nullptr ? 0 : (mask_ + 1) * sizeof(bucket);
   }
 
  private:
@@ -187,10 +180,6 @@ class cache_bucket_index {
       ++k.overflow;
     }
   }
-
-  std::unique_ptr<bucket[]> buckets_;
-  std::size_t mask_ = 0;
-  std::size_t count_ = 0;
 };
 
 }  // namespace hotpath::detail

@@ -15,6 +15,7 @@
 #ifndef HOTPATH_DETAIL_CACHE_INDEX_HPP
 #define HOTPATH_DETAIL_CACHE_INDEX_HPP
 
+#include <hotpath/detail/cache_table.hpp>
 #include <hotpath/detail/config.hpp>
 #include <hotpath/detail/prefetch.hpp>
 
@@ -45,40 +46,31 @@ inline void cache_store_words(void* dst, const void* src, std::size_t n) noexcep
 }
 inline void cache_load_words(void* dst, const void* src, std::size_t n) noexcept {
   for (std::size_t o = 0; o < n; o += 8) {
-    const cache_word w = __atomic_load_n(
-        reinterpret_cast<const cache_word*>(static_cast<const std::byte*>(src) + o),
-        __ATOMIC_ACQUIRE);
+    const cache_word w =
+        __atomic_load_n(reinterpret_cast<const cache_word*>(static_cast<const std::byte*>(src) + o),
+                        __ATOMIC_ACQUIRE);
     std::memcpy(static_cast<std::byte*>(dst) + o, &w, 8);
   }
 }
 
-template <bool Shared>
-class cache_index_t {
- public:
-  struct alignas(8) slot {
-    std::uint32_t fp;
-    std::uint32_t ref;  // node + 1; 0 marks an empty slot
-  };
+// One slot of the linear-probing index.
+struct alignas(8) cache_slot {
+  std::uint32_t fp;
+  std::uint32_t ref;  // node + 1; 0 marks an empty slot
+};
 
-  cache_index_t() = default;
-  cache_index_t(cache_index_t&& o) noexcept
-      : slots_(std::move(o.slots_)),
-        mask_(std::exchange(o.mask_, 0)),
-        count_(std::exchange(o.count_, 0)) {}
-  cache_index_t& operator=(cache_index_t&& o) noexcept {
-    slots_ = std::move(o.slots_);
-    mask_ = std::exchange(o.mask_, 0);
-    count_ = std::exchange(o.count_, 0);
-    return *this;
-  }
+template <bool Shared>
+class cache_index_t : public cache_table<cache_slot> {
+ public:
+  using slot = cache_slot;
 
   // The node whose fingerprint is fp and for which eq(node) holds, or cache_npos.
   template <class Eq>
   [[nodiscard]] HOTPATH_ALWAYS_INLINE std::uint32_t find(std::uint32_t fp, Eq&& eq) const
       noexcept(noexcept(eq(std::uint32_t{}))) {
-    if (HOTPATH_UNLIKELY(slots_ == nullptr)) return cache_npos;
+    if (HOTPATH_UNLIKELY(cells_ == nullptr)) return cache_npos;
     for (std::size_t i = fp & mask_;; i = (i + 1) & mask_) {
-      const slot s = slots_[i];
+      const slot s = cells_[i];
       if (s.ref == 0) return cache_npos;
       if (s.fp == fp && eq(s.ref - 1)) return s.ref - 1;
     }
@@ -86,14 +78,14 @@ class cache_index_t {
 
   // Prefetches fp's home slot (for an erase or insert soon). Precondition: the table exists.
   HOTPATH_ALWAYS_INLINE void prefetch(std::uint32_t fp) const noexcept {
-    prefetch_read(&slots_[fp & mask_]);
+    prefetch_read(&cells_[fp & mask_]);
   }
 
   // Adds node under fp. Precondition: reserve(size() + 1) succeeded; node is not present.
   void insert(std::uint32_t fp, std::uint32_t node) noexcept {
-    HOTPATH_ASSERT(slots_ != nullptr && (count_ + 1) * 2 <= mask_ + 1);
+    HOTPATH_ASSERT(cells_ != nullptr && (count_ + 1) * 2 <= mask_ + 1);
     std::size_t i = fp & mask_;
-    while (slots_[i].ref != 0) i = (i + 1) & mask_;
+    while (cells_[i].ref != 0) i = (i + 1) & mask_;
     put(i, slot{fp, node + 1});
     ++count_;
   }
@@ -101,12 +93,12 @@ class cache_index_t {
   // Removes node (present under fp), shifting later members of its cluster back.
   void erase(std::uint32_t fp, std::uint32_t node) noexcept {
     std::size_t i = fp & mask_;
-    while (slots_[i].ref != node + 1) {
-      HOTPATH_ASSERT(slots_[i].ref != 0);
+    while (cells_[i].ref != node + 1) {
+      HOTPATH_ASSERT(cells_[i].ref != 0);
       i = (i + 1) & mask_;
     }
     for (std::size_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
-      const slot s = slots_[j];
+      const slot s = cells_[j];
       if (s.ref == 0) break;
       const std::size_t home = s.fp & mask_;
       // s may move back to i only if i lies on its probe path (between home and j).
@@ -126,14 +118,14 @@ class cache_index_t {
   }
   template <class Retire>
   void reserve(std::size_t n, Retire&& retire) {
-    if (slots_ != nullptr && n * 2 <= mask_ + 1) return;
+    if (cells_ != nullptr && n * 2 <= mask_ + 1) return;
     std::size_t size = 16;
     while (size < n * 2) size *= 2;
     auto fresh = std::make_unique<slot[]>(size);  // value-initialised: all empty
     const std::size_t mask = size - 1;
-    if (slots_ != nullptr) {
+    if (cells_ != nullptr) {
       for (std::size_t k = 0; k <= mask_; ++k) {
-        const slot s = slots_[k];
+        const slot s = cells_[k];
         if (s.ref == 0) continue;
         std::size_t i = s.fp & mask;
         while (fresh[i].ref != 0) i = (i + 1) & mask;
@@ -141,21 +133,21 @@ class cache_index_t {
       }
     }
     if constexpr (Shared) {
-      retire(std::move(slots_));
+      retire(std::move(cells_));
     } else {
       (void)retire;
     }
-    slots_ = std::move(fresh);
+    cells_ = std::move(fresh);
     mask_ = mask;
   }
 
   void clear() noexcept {
-    if (slots_ == nullptr) return;
+    if (cells_ == nullptr) return;
     for (std::size_t k = 0; k <= mask_; ++k) put(k, slot{0, 0});
     count_ = 0;
   }
 
-  [[nodiscard]] const slot* data() const noexcept { return slots_.get(); }
+  [[nodiscard]] const slot* data() const noexcept { return cells_.get(); }
   [[nodiscard]] std::size_t mask() const noexcept { return mask_; }
   // A slot read by a reader that does not hold the writer's lock (Shared only).
   [[nodiscard]] static slot load_shared(const slot* slots, std::size_t i) noexcept {
@@ -166,21 +158,17 @@ class cache_index_t {
 
   [[nodiscard]] std::size_t size() const noexcept { return count_; }
   [[nodiscard]] std::size_t bytes() const noexcept {
-    return slots_ == nullptr ? 0 : (mask_ + 1) * sizeof(slot);
+    return cells_ == nullptr ? 0 : (mask_ + 1) * sizeof(slot);
   }
 
  private:
   void put(std::size_t i, slot s) noexcept {
     if constexpr (Shared) {
-      cache_store_words(&slots_[i], &s, sizeof(slot));
+      cache_store_words(&cells_[i], &s, sizeof(slot));
     } else {
-      slots_[i] = s;
+      cells_[i] = s;
     }
   }
-
-  std::unique_ptr<slot[]> slots_;
-  std::size_t mask_ = 0;
-  std::size_t count_ = 0;
 };
 
 using cache_index = cache_index_t<false>;
