@@ -156,12 +156,15 @@ class cache_sharded {
     template <class... Args>
     explicit shard(std::size_t capacity, const Args&... policy_objects)
         : core(capacity, policy_objects...) {}
-    // Odd while a writer changes what optimistic readers see. 128 bytes from the lock (x86
-    // prefetches lines in pairs): readers read it, every locker writes the lock's line.
+    // Odd while a writer changes what optimistic readers see.
     std::atomic<std::uint32_t> seq{0};
-    alignas(128) mutable cache_mutex mutex;
-    std::condition_variable_any cv;
+    mutable cache_mutex mutex;
+    // The sequence counter, the lock and the core's first 56 bytes (index count, list ends,
+    // free list, size: what every put writes) share one line, so a put under the lock finds
+    // one line of the header where the other core left it, not three or four. Lock-free
+    // readers read the counter and the core's published arrays, on lines puts do not write.
     core_type core;
+    std::condition_variable_any cv;
     std::vector<flight*> flights;
   };
 
