@@ -100,6 +100,7 @@ class ref_lru {
     return true;
   }
   std::size_t size() const { return map_.size(); }
+  bool contains(const K& k) const { return map_.count(k) != 0; }
 
  private:
   std::size_t cap_;
@@ -251,6 +252,43 @@ TEST(CacheTest, OneMutexConcurrentLruMatchesReference) {
     if (!got) {
       c.put(k, k);
       m.put(k, k);
+    }
+  }
+}
+
+// The same at small capacities, victim by victim, with assignments, erases and peeks (a peek
+// must not promote) between the lock-free hits.
+TEST(CacheTest, OneMutexConcurrentLruVictimsMatchReference) {
+  for (std::size_t cap : {1u, 2u, 7u, 50u}) {
+    hotpath::basic_cache<std::uint64_t, std::uint64_t, hc::lru, hc::one_mutex> c(cap);
+    static_assert(decltype(c)::lock_free_hits);
+    ref_lru<std::uint64_t, std::uint64_t> m(cap);
+    std::vector<std::uint64_t> evicted;
+    c.set_eviction_listener([&](const std::uint64_t& k, std::uint64_t&&, eviction_cause cause) {
+      if (cause == eviction_cause::capacity) evicted.push_back(k);
+    });
+    std::mt19937_64 rng(cap);
+    for (int op = 0; op < 20000; ++op) {
+      const std::uint64_t k = rng() % (cap * 3 + 2);
+      const auto what = rng() % 8;
+      evicted.clear();
+      if (what == 0) {
+        ASSERT_EQ(c.erase(k), m.erase(k)) << "op " << op;
+      } else if (what == 1) {
+        ASSERT_EQ(c.peek(k).has_value(), m.contains(k)) << "op " << op;
+      } else {
+        if (what != 2) {
+          const bool hit = c.get(k).has_value();
+          ASSERT_EQ(hit, m.get(k) != nullptr) << "cap " << cap << " op " << op;
+          if (hit) continue;
+        }
+        const auto victim = m.put(k, k);
+        c.put(k, k);
+        ASSERT_EQ(evicted.size(), victim ? 1u : 0u) << "cap " << cap << " op " << op;
+        if (victim) {
+          ASSERT_EQ(evicted[0], *victim) << "cap " << cap << " op " << op;
+        }
+      }
     }
   }
 }
@@ -1239,6 +1277,70 @@ TEST(CacheConcurrencyTest, ApproximateLruStillKeepsAHotKey) {
   static_assert(!hotpath::concurrent_lru_cache<std::string, int>::lock_free_hits);
   static_assert(!hotpath::concurrent_lru_cache<int, std::string>::lock_free_hits);
   static_assert(!hotpath::lru_cache<int, int>::lock_free_hits);
+}
+
+// The lazy promotion contract, single-threaded and with a reproducible layout: an entry hit
+// (lock-free) since it last came to the front is not evicted before the unhit entries of its
+// shard; its mark buys one trip through the list, no more.
+TEST(CacheConcurrencyTest, LazyPromotionSparesAHitEntryOnce) {
+  using cache = hotpath::basic_cache<std::uint64_t, std::uint64_t, hc::lru, hc::sharded<2>,
+                                     hc::fixed_seed_hash<42>>;
+  static_assert(cache::lock_free_hits);
+  const hotpath::detail::cache_seeded_hasher<std::uint64_t> hash(42);
+  std::vector<std::uint64_t> keys;  // keys of shard 0
+  for (std::uint64_t k = 1; keys.size() < 8; ++k) {
+    if ((hash(k) & 1u) == 0) keys.push_back(k);
+  }
+  cache c(6);  // 3 per shard
+  std::vector<std::uint64_t> evicted;
+  c.set_eviction_listener([&](const std::uint64_t& k, std::uint64_t&&, eviction_cause cause) {
+    EXPECT_EQ(cause, eviction_cause::capacity);
+    evicted.push_back(k);
+  });
+  const auto put = [&](int i) { c.put(keys[i], keys[i]); };
+  put(0), put(1), put(2);                // front to back: 2 1 0
+  ASSERT_TRUE(c.get(keys[0]));           // the tail, marked
+  ASSERT_TRUE(c.get(keys[1]));           // not the tail, marked
+  put(3);                                // 0 and 1 go to the front: 1 0 2, evicts 2
+  EXPECT_EQ(evicted, (std::vector<std::uint64_t>{keys[2]}));
+  put(4);                                // 4 3 1 0: marks are gone, evicts 0
+  put(5);                                // evicts 1
+  ASSERT_TRUE(c.get(keys[5]));           // the front, marked
+  put(6);                                // evicts 3 (5 is marked; 4 and 3 are not)
+  EXPECT_EQ(evicted, (std::vector<std::uint64_t>{keys[2], keys[0], keys[1], keys[3]}));
+  for (const int i : {4, 5, 6}) EXPECT_TRUE(c.peek(keys[i])) << i;
+  // Capacity 1 per shard: a marked sole entry still leaves (the pass ends).
+  cache one(2);
+  one.put(keys[0], 0);
+  ASSERT_TRUE(one.get(keys[0]));
+  one.put(keys[1], 1);
+  EXPECT_FALSE(one.peek(keys[0]));
+  EXPECT_TRUE(one.peek(keys[1]));
+  const auto s = c.stats();
+  EXPECT_EQ(s.hits, 3u);
+  EXPECT_EQ(s.inserts, 7u);
+  EXPECT_EQ(s.evictions, 4u);
+}
+
+// Concurrent resizes take turns: each shard ends with its share of the last one, and
+// capacity() says which (filling the cache then fills it exactly).
+TEST(CacheConcurrencyTest, ConcurrentResizesLeaveOneCapacity) {
+  hotpath::basic_cache<std::uint64_t, std::uint64_t, hc::lru, hc::sharded<8>> c(64);
+  for (int round = 0; round < 50; ++round) {
+    std::barrier start(2);
+    std::thread a([&] {
+      start.arrive_and_wait();
+      for (std::size_t i = 0; i < 20; ++i) c.resize(64 + i);
+    });
+    std::thread b([&] {
+      start.arrive_and_wait();
+      for (std::size_t i = 0; i < 20; ++i) c.resize(640 + i * 8);
+    });
+    a.join();
+    b.join();
+    for (std::uint64_t k = 0; k < 20000; ++k) c.put(k, k);
+    ASSERT_EQ(c.size(), c.capacity()) << "round " << round;
+  }
 }
 
 // A thread's stats stripe goes back when the thread exits: threads that come one after another

@@ -424,14 +424,17 @@ class cache_sharded {
   }
 
   // New total capacity, split over the shards as in the constructor.
+  // Concurrent resizes take turns: interleaved per shard, they would leave shares of two
+  // capacities (their sum neither) and race on capacity_.
   void resize(std::size_t capacity) {
+    std::lock_guard turn(resize_mutex_);
     const std::size_t n = shards_.size();
     for (std::size_t i = 0; i < n; ++i) {
       std::lock_guard lock(shards_[i]->mutex);
       write_section w(*shards_[i]);
       shards_[i]->core.resize(share(capacity, i, n));
     }
-    capacity_ = capacity;
+    capacity_.store(capacity, std::memory_order_relaxed);
   }
 
   std::size_t purge_expired() {
@@ -454,7 +457,9 @@ class cache_sharded {
     return n;
   }
   [[nodiscard]] bool empty() const { return size() == 0; }
-  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+  [[nodiscard]] std::size_t capacity() const noexcept {
+    return capacity_.load(std::memory_order_relaxed);
+  }
   [[nodiscard]] std::size_t shard_count() const noexcept { return shards_.size(); }
 
   [[nodiscard]] cache_stats stats() const requires counting_ {
@@ -539,7 +544,8 @@ class cache_sharded {
   std::unique_ptr<stripe[]> stripes_ = std::make_unique<stripe[]>(stripe_count_);
   hasher_type hash_;
   std::size_t mask_ = 0;
-  std::size_t capacity_;
+  std::atomic<std::size_t> capacity_;
+  std::mutex resize_mutex_;  // see resize()
 };
 
 }  // namespace hotpath::detail
