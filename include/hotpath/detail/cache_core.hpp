@@ -506,6 +506,10 @@ class cache_core {
         unlink(i);
         link_front(i);
       }
+      // A lazily promoted entry (read_optimistic's mark) has now been promoted for real.
+      if constexpr (optimistic_) {
+        if (visited_at(i)) set_visited(i, false);
+      }
     } else if constexpr (algo_ == cache_eviction_algo::sieve) {
       if (!visited_at(i)) set_visited(i, true);
     } else {
