@@ -49,7 +49,7 @@ static_assert(sizeof(cache_bucket) == 64);
 
 class cache_bucket_index : public cache_table<cache_bucket> {
  public:
-  static constexpr std::uint32_t npos = 0xFFFFFFFFu;
+  static constexpr std::uint32_t npos = cache_npos;
   static constexpr unsigned ways = cache_bucket::ways;
 
   using bucket = cache_bucket;

@@ -1027,9 +1027,9 @@ class cache_core {
   }
 
   // Optimistic readers probe without the lock: they need the 8-byte atomic slots of
-  // cache_index_t<true>. Everyone else gets the bucket index (no loop on a miss or an erase).
-  using index_type = std::conditional_t<optimistic_, cache_index_t<true>, cache_bucket_index>;
-  using shared_slot = cache_index_t<true>::slot;
+  // cache_shared_index. Everyone else gets the bucket index (no loop on a miss or an erase).
+  using index_type = std::conditional_t<optimistic_, cache_shared_index, cache_bucket_index>;
+  using shared_slot = cache_shared_index::slot;
   // What every insert and eviction writes comes first (56 bytes: the index's count, the list
   // ends, the free list, the size): cache_sharded puts a shard's sequence counter and lock in
   // front of the core, so a put under the lock writes one line of the shard's header instead

@@ -1,5 +1,6 @@
-// hotpath/detail/cache_index.hpp: the open-addressing index of hotpath::basic_cache, mapping a
-// key's 32-bit fingerprint to the slab index of its node. Internal.
+// hotpath/detail/cache_index.hpp: the index of the concurrent cache's shards when they serve
+// lock-free hits (cache_core's optimistic mode; every other cache uses cache_bucket_index.hpp),
+// mapping a key's 32-bit fingerprint to the slab index of its node. Internal.
 //
 // Design: linear probing over 8-byte slots {fingerprint, node + 1} (0 = empty), so a probe
 // reads one cache line and compares fingerprints without touching the nodes; only a
@@ -8,10 +9,11 @@
 // backward-shift (no tombstones), so probe lengths stay those of a fresh table under any mix of
 // inserts and evictions; the load factor is kept at or below 1/2.
 //
-// Shared = true (the concurrent cache's optimistic readers, see cache_sharded.hpp): every slot
-// write is an atomic 8-byte store, so readers that probe without the lock (atomic loads,
-// validated by the shard's sequence counter) never race with it; a grown-out array is handed to
-// the caller to keep alive instead of being freed, since a reader may still be probing it.
+// A slot is one 8-byte word, and every slot write is an atomic store of it, so readers that
+// probe without the lock (atomic loads, validated by the shard's sequence counter) never race
+// with it; a grown-out array is handed to the caller to keep alive instead of being freed,
+// since a reader may still be probing it. (The bucket index keeps a slot's tag and reference in
+// two words: measured for these readers and not kept, docs/cache.md.)
 #ifndef HOTPATH_DETAIL_CACHE_INDEX_HPP
 #define HOTPATH_DETAIL_CACHE_INDEX_HPP
 
@@ -26,8 +28,6 @@
 #include <utility>
 
 namespace hotpath::detail {
-
-inline constexpr std::uint32_t cache_npos = 0xFFFFFFFFu;
 
 // An 8-byte word that may alias anything: the optimistic readers and their writers copy keys,
 // values and slots as such words with __atomic builtins (no type-based aliasing assumptions).
@@ -59,8 +59,7 @@ struct alignas(8) cache_slot {
   std::uint32_t ref;  // node + 1; 0 marks an empty slot
 };
 
-template <bool Shared>
-class cache_index_t : public cache_table<cache_slot> {
+class cache_shared_index : public cache_table<cache_slot> {
  public:
   using slot = cache_slot;
 
@@ -111,11 +110,8 @@ class cache_index_t : public cache_table<cache_slot> {
     --count_;
   }
 
-  // Makes room for n entries at load <= 1/2. Throws std::bad_alloc with no change. Shared: the
-  // old array goes to retire(std::unique_ptr<slot[]>&&), which must not throw.
-  void reserve(std::size_t n) {
-    reserve(n, [](std::unique_ptr<slot[]>&&) noexcept {});
-  }
+  // Makes room for n entries at load <= 1/2. Throws std::bad_alloc with no change. The old
+  // array goes to retire(std::unique_ptr<slot[]>&&), which must not throw.
   template <class Retire>
   void reserve(std::size_t n, Retire&& retire) {
     if (cells_ != nullptr && n * 2 <= mask_ + 1) return;
@@ -132,11 +128,7 @@ class cache_index_t : public cache_table<cache_slot> {
         fresh[i] = s;
       }
     }
-    if constexpr (Shared) {
-      retire(std::move(cells_));
-    } else {
-      (void)retire;
-    }
+    retire(std::move(cells_));
     cells_ = std::move(fresh);
     mask_ = mask;
   }
@@ -149,7 +141,7 @@ class cache_index_t : public cache_table<cache_slot> {
 
   [[nodiscard]] const slot* data() const noexcept { return cells_.get(); }
   [[nodiscard]] std::size_t mask() const noexcept { return mask_; }
-  // A slot read by a reader that does not hold the writer's lock (Shared only).
+  // A slot read by a reader that does not hold the writer's lock.
   [[nodiscard]] static slot load_shared(const slot* slots, std::size_t i) noexcept {
     slot s;
     cache_load_words(&s, &slots[i], sizeof(slot));
@@ -162,16 +154,8 @@ class cache_index_t : public cache_table<cache_slot> {
   }
 
  private:
-  void put(std::size_t i, slot s) noexcept {
-    if constexpr (Shared) {
-      cache_store_words(&cells_[i], &s, sizeof(slot));
-    } else {
-      cells_[i] = s;
-    }
-  }
+  void put(std::size_t i, slot s) noexcept { cache_store_words(&cells_[i], &s, sizeof(slot)); }
 };
-
-using cache_index = cache_index_t<false>;
 
 }  // namespace hotpath::detail
 

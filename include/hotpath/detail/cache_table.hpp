@@ -5,10 +5,14 @@
 #define HOTPATH_DETAIL_CACHE_TABLE_HPP
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <utility>
 
 namespace hotpath::detail {
+
+// "No node": what both indexes' find returns on a miss, and the cache's null link.
+inline constexpr std::uint32_t cache_npos = 0xFFFFFFFFu;
 
 // A moved-from table is empty (no array, mask and count 0), as a moved-from cache must be.
 template <class Cell>
