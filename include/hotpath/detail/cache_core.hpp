@@ -533,9 +533,7 @@ class cache_core {
         // Lazily promoted entries (marked by lock-free hits, see read_optimistic) go back to
         // the front instead of leaving. Each pass clears a mark, so this ends.
         while (visited_at(v) && v != keep) {
-          set_visited(v, false);
-          unlink(v);
-          link_front(v);
+          touch(v);  // to the front, mark cleared
           v = tail_;
         }
       }
